@@ -1,0 +1,78 @@
+//! PostgreSQL connections: the embedded migrations, pool creation, and a
+//! connect loop that waits for the database with backoff.
+
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+/// The schema migrations, embedded in every binary. sqlx takes a PostgreSQL
+/// advisory lock while migrating, so both binaries may start at once.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Channel the article-change trigger notifies on.
+pub const CHANGES_CHANNEL: &str = "baokan_article_changes";
+
+/// Errors from connecting to or migrating the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The connection string could not be parsed.
+    #[error("invalid DATABASE_URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    /// The database could not be reached.
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] sqlx::Error),
+    /// Applying the schema migrations failed.
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// Parses a connection URL, failing early on a malformed one.
+pub fn parse_url(url: &str) -> Result<PgConnectOptions, DbError> {
+    url.parse::<PgConnectOptions>().map_err(DbError::InvalidUrl)
+}
+
+/// Opens a pool and applies the migrations.
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
+    let options = parse_url(url)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(DbError::Connect)?;
+    MIGRATOR.run(&pool).await.map_err(DbError::Migrate)?;
+    Ok(pool)
+}
+
+/// Like [`connect_and_migrate`], but waits for an unreachable database with
+/// exponential backoff (up to 5 s between tries) for at most `patience`.
+/// Logs once when the database is unreachable and once when it answers.
+pub async fn connect_with_retry(
+    url: &str,
+    max_connections: u32,
+    patience: Duration,
+) -> Result<PgPool, DbError> {
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(100);
+    let mut warned = false;
+    loop {
+        match connect_and_migrate(url, max_connections).await {
+            Ok(pool) => {
+                if warned {
+                    tracing::info!("postgres reachable again");
+                }
+                return Ok(pool);
+            }
+            Err(DbError::Connect(error)) if started.elapsed() < patience => {
+                if !warned {
+                    tracing::warn!(error = %error, "postgres unreachable, retrying");
+                    warned = true;
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+}

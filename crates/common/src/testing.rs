@@ -1,0 +1,78 @@
+//! Test support: a fresh, migrated PostgreSQL database per test, created on
+//! the server named by `DATABASE_URL` (default: local server on port 5432).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::postgres::PgPool;
+use sqlx::{Connection, Executor, PgConnection};
+
+/// Prefix of every database a test creates; `scripts/test` drops leftovers.
+pub const TEST_DATABASE_PREFIX: &str = "baokan_t_";
+
+/// A database created for one test.
+pub struct TestDatabase {
+    /// Connection URL of the new database.
+    pub url: String,
+    /// A migrated pool on it.
+    pub pool: PgPool,
+}
+
+/// Returns the admin URL tests create databases through.
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// Creates and migrates a new database with a unique name.
+pub async fn fresh_database() -> TestDatabase {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let admin = admin_url();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "{TEST_DATABASE_PREFIX}{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    );
+    let mut connection = PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("tests need PostgreSQL at DATABASE_URL={admin}: {e}"));
+    connection
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let url = replace_database(&admin, &name);
+    let pool = crate::db::connect_and_migrate(&url, 8).await.expect("migrate test database");
+    TestDatabase { url, pool }
+}
+
+/// Replaces the database name in a postgres URL.
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn replaces_the_database_name_and_keeps_parameters() {
+        assert_eq!(replace_database("postgres://u@h:5/postgres", "x"), "postgres://u@h:5/x");
+        assert_eq!(replace_database("postgres://u@h:5/p?sslmode=disable", "x"), "postgres://u@h:5/x?sslmode=disable");
+        assert_eq!(replace_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
+    }
+}

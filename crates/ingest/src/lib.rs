@@ -1,0 +1,12 @@
+//! baokan-ingest: reads newspaper page files (any common encoding), splits
+//! each page into articles, and writes pages and articles to PostgreSQL, one
+//! transaction per page. The binary in `main.rs` is a thin CLI over this.
+
+pub mod decode;
+pub mod json;
+pub mod metadata;
+pub mod page_file;
+pub mod parse;
+pub mod run;
+pub mod store;
+pub mod text;

@@ -1,0 +1,108 @@
+//! The `baokan-ingest` command line: `parse` (no database) and `run`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use baokan_ingest::metadata::PageMetadata;
+use baokan_ingest::page_file::read_page_file;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+/// Reads newspaper page files, splits them into articles and stores them in PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "baokan-ingest", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parses page files without a database and prints the articles.
+    Parse {
+        /// Print one JSON object per file, one per line.
+        #[arg(long)]
+        json: bool,
+        /// Page files to parse.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Ingests page files and folders (recursively, .txt and .md) into PostgreSQL.
+    Run {
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Newspaper name for every page of this run (default: from the path `<paper>/<date>/<page>.txt`).
+        #[arg(long, env = "BAOKAN_PAPER")]
+        paper: Option<String>,
+        /// Issue date (YYYY-MM-DD) for every page of this run.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Page number for every page of this run.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+        page: Option<i32>,
+        /// Files or folders to ingest.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn parse_date(value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    baokan_common::telemetry::init();
+    let cli = Cli::parse();
+    match execute(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("baokan-ingest: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Parse { json, files } => parse_files(json, &files),
+        Command::Run { database_url, paper, date, page, paths } => {
+            let pool = baokan_common::db::connect_with_retry(&database_url, 4, std::time::Duration::from_secs(30))
+                .await
+                .context("connecting to PostgreSQL")?;
+            let flags = PageMetadata { paper, issue_date: date, page_number: page };
+            let summary = baokan_ingest::run::run(&pool, &paths, &flags).await.context("ingest run stopped")?;
+            println!("{summary}");
+            Ok(if summary.pages_failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn parse_files(json: bool, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = false;
+    for path in files {
+        let file = path.to_string_lossy();
+        match read_page_file(path) {
+            Ok(page) if json => writeln!(stdout, "{}", baokan_ingest::json::parsed_file_line(&file, &page)?)?,
+            Ok(page) => {
+                writeln!(stdout, "{file} ({}): {} items", page.encoding, page.parsed.articles.len())?;
+                for (ordinal, article) in page.parsed.articles.iter().enumerate() {
+                    let title = article.title.as_deref().unwrap_or("(no headline)");
+                    writeln!(stdout, "  {ordinal:>2} {:<7} {title} [{}]", article.kind.as_str(), article.authors.join("、"))?;
+                }
+            }
+            Err(error) => {
+                failed = true;
+                if json {
+                    writeln!(stdout, "{}", baokan_ingest::json::failed_file_line(&file, error.to_string())?)?;
+                }
+                eprintln!("baokan-ingest: {file}: {error}");
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

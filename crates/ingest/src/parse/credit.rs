@@ -1,0 +1,99 @@
+//! Reporter and photographer credits: recognising role words (`本报记者`,
+//! `山西日报记者`, `通讯员`, …) and turning a credit into bare person names.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::text::{is_han, trim_layout};
+
+/// Role words that precede names in a credit, longest forms first.
+static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台))?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员)|摄影",
+    )
+    .expect("role regex")
+});
+
+/// Agencies whose name in a credit is the article's source, not an author.
+const AGENCIES: &[&str] = &["新华社", "中新社", "人民日报", "央视新闻", "中国新闻社"];
+
+/// Returns true when `text` starts with a role word (after spaces).
+pub fn starts_with_role(text: &str) -> bool {
+    ROLE.find(trim_layout(text)).is_some_and(|m| m.start() == 0)
+}
+
+/// Returns the agency named in a credit or dateline, if any.
+pub fn agency_in(text: &str) -> Option<&'static str> {
+    AGENCIES.iter().copied().find(|agency| text.contains(agency))
+}
+
+/// Extracts bare person names from a credit such as `本报记者 王晓华 实习记者 李京益`,
+/// `山西日报记者 李联军 摄` or `记者 王 志 敏`: role words and `摄` are removed,
+/// names split on `、`, commas and spaces, letter-spaced names rejoined.
+pub fn names_in_credit(credit: &str) -> Vec<String> {
+    let credit = trim_layout(credit);
+    let credit = credit.strip_suffix('摄').unwrap_or(credit);
+    let without_roles = ROLE.replace_all(credit, " ");
+    let mut without_agencies = without_roles.into_owned();
+    for agency in AGENCIES {
+        without_agencies = without_agencies.replace(agency, " ");
+    }
+    let tokens: Vec<&str> = without_agencies
+        .split(|c: char| c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '\u{3000}' | '/' | '／'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut names = Vec::new();
+    let mut letter_spaced = String::new();
+    for token in tokens {
+        if token.chars().count() == 1 && token.chars().all(is_han) {
+            letter_spaced.push_str(token);
+            continue;
+        }
+        if !letter_spaced.is_empty() {
+            names.push(std::mem::take(&mut letter_spaced));
+        }
+        names.push(token.to_string());
+    }
+    if !letter_spaced.is_empty() {
+        names.push(letter_spaced);
+    }
+    names.retain(|name| is_person_name(name));
+    names
+}
+
+/// A plausible Chinese person name: 2–6 Han characters, or a transliterated
+/// name with a middle dot.
+fn is_person_name(name: &str) -> bool {
+    let count = name.chars().count();
+    (2..=6).contains(&count) && name.chars().all(|c| is_han(c) || c == '·' || c == '•')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_roles_and_splits_names() {
+        assert_eq!(names_in_credit("本报记者 王晓华 实习记者 李京益"), ["王晓华", "李京益"]);
+        assert_eq!(names_in_credit("山西日报记者 李联军 摄"), ["李联军"]);
+        assert_eq!(names_in_credit("首席记者 贠娟绸"), ["贠娟绸"]);
+        assert_eq!(names_in_credit("记者 余俊杰、范思翔"), ["余俊杰", "范思翔"]);
+        assert_eq!(names_in_credit("记者雷甫"), ["雷甫"]);
+        assert_eq!(names_in_credit("记者 吴华 见习记者 张晶"), ["吴华", "张晶"]);
+        assert_eq!(names_in_credit("本报记者 臧力卿 曹飞 董芳"), ["臧力卿", "曹飞", "董芳"]);
+    }
+
+    #[test]
+    fn rejoins_letter_spaced_names() {
+        assert_eq!(names_in_credit("记\n者 王 志 敏"), ["王志敏"]);
+        assert_eq!(names_in_credit("本报记者 曹 伟 摄"), ["曹伟"]);
+    }
+
+    #[test]
+    fn recognises_roles_at_line_start() {
+        assert!(starts_with_role("本报记者 王 菲"));
+        assert!(starts_with_role("记者 徐方伟"));
+        assert!(!starts_with_role("张晶亮告诉记者"));
+    }
+}

@@ -1,0 +1,89 @@
+//! Datelines that open an article (`本报讯`, `本报太原4月8日讯`,
+//! `新华社北京2月3日电`, `（记者 …）`) and the credit that follows them.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::credit::{agency_in, names_in_credit};
+
+static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^\s*(?P<dateline>",
+        r"(?:本报|本刊)[\p{Han}\s]{0,8}?(?:[\d\s]{1,4}月[\d\s]{1,4}日)?\s*讯",
+        r"|(?:新华社|中新社|中新网|人民日报|人民网|央视网|新华网|[\p{Han}]{2,6}日报)[\p{Han}\s]{0,10}?[\d\s]{1,4}月[\d\s]{1,4}日\s*电",
+        r")\s*(?:[（(](?P<credit>[^（）()]{1,60})[）)])?",
+        r"|^\s*[（(](?P<bare_credit>[^（）()]{0,20}(?:记\s*者|通讯员)[^（）()]{1,40})[）)]",
+    ))
+    .expect("dateline regex")
+});
+
+/// What a dateline says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dateline {
+    /// The dateline without spaces (`本报太原4月8日讯`), if printed.
+    pub dateline: Option<String>,
+    /// Bare names of the reporters credited after it.
+    pub authors: Vec<String>,
+    /// The agency it names (`新华社`), if any.
+    pub source: Option<String>,
+    /// Month and day it names, if any.
+    pub month_day: Option<(u32, u32)>,
+}
+
+/// Returns true when a line or paragraph opens a new article with a dateline.
+pub fn starts_article(text: &str) -> bool {
+    DATELINE.is_match(text)
+}
+
+/// Parses the dateline at the start of a paragraph.
+pub fn parse_dateline(paragraph: &str) -> Option<Dateline> {
+    let captures = DATELINE.captures(paragraph)?;
+    let dateline: Option<String> = captures
+        .name("dateline")
+        .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect());
+    let credit = captures.name("credit").or_else(|| captures.name("bare_credit"));
+    let authors = credit.map(|m| names_in_credit(m.as_str())).unwrap_or_default();
+    let source = dateline
+        .as_deref()
+        .and_then(agency_in)
+        .or_else(|| credit.and_then(|m| agency_in(m.as_str())))
+        .map(str::to_string);
+    let month_day = dateline.as_deref().and_then(month_day_in);
+    Some(Dateline { dateline, authors, source, month_day })
+}
+
+/// Extracts `M月D日` from a dateline.
+fn month_day_in(dateline: &str) -> Option<(u32, u32)> {
+    static MONTH_DAY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(\d{1,2})月(\d{1,2})日").expect("month-day regex"));
+    let captures = MONTH_DAY.captures(dateline)?;
+    let month: u32 = captures[1].parse().ok()?;
+    let day: u32 = captures[2].parse().ok()?;
+    ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((month, day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_local_and_agency_datelines() {
+        let local = parse_dateline("本报太原4月8日讯（首席记者 贠娟绸）今天，").unwrap();
+        assert_eq!(local.dateline.as_deref(), Some("本报太原4月8日讯"));
+        assert_eq!(local.authors, ["贠娟绸"]);
+        assert_eq!(local.month_day, Some((4, 8)));
+        let agency = parse_dateline("新华社北京2月3日电（记者余俊杰、范思翔）中国互联网").unwrap();
+        assert_eq!(agency.source.as_deref(), Some("新华社"));
+        assert_eq!(agency.authors, ["余俊杰", "范思翔"]);
+        let spaced = parse_dateline(" 本报讯 （记者 王 志 敏）2 月 2").unwrap();
+        assert_eq!(spaced.dateline.as_deref(), Some("本报讯"));
+        assert_eq!(spaced.authors, ["王志敏"]);
+    }
+
+    #[test]
+    fn ignores_body_sentences() {
+        assert!(parse_dateline("今天，山西省第六届").is_none());
+        assert!(parse_dateline("据悉电力公司").is_none());
+    }
+}

@@ -1,0 +1,171 @@
+//! Writes one parsed page to PostgreSQL in one transaction: the page row,
+//! its articles (upserted by ordinal, extra ordinals deleted), nothing when
+//! the file is unchanged. Also records ingest errors.
+
+use baokan_common::ParsedArticle;
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use crate::metadata::PageMetadata;
+
+/// Everything stored for one page file.
+#[derive(Debug)]
+pub struct PageRecord<'a> {
+    /// Canonical path of the file: the page's identity.
+    pub source_path: &'a str,
+    /// SHA-256 of the file's bytes, hex.
+    pub content_hash: &'a str,
+    pub metadata: &'a PageMetadata,
+    /// `MM-DD` from datelines, kept when the year is unknown.
+    pub issue_month_day: Option<String>,
+    pub encoding: &'a str,
+    pub raw_text: &'a str,
+    pub articles: &'a [ParsedArticle],
+}
+
+/// What storing a page did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// The page was not in the database.
+    New { articles: usize },
+    /// Same content and metadata as stored: nothing written.
+    Unchanged,
+    /// The page changed: its articles were replaced.
+    Replaced { articles: usize },
+}
+
+/// Errors writing to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A statement failed; the page's transaction was rolled back.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The articles could not be serialised for the batch insert.
+    #[error("cannot encode articles: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<String>, Option<i32>);
+
+/// Stores a page and its articles atomically.
+pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
+    let mut transaction = pool.begin().await?;
+    let existing = lock_page(&mut transaction, page.source_path).await?;
+    let existing = match existing {
+        Some(row) => Some(row),
+        None => {
+            let inserted: Option<(i64,)> = sqlx::query_as(
+                "INSERT INTO pages (source_path, content_hash, paper, issue_date, issue_month_day, page_number, encoding, raw_text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (source_path) DO NOTHING RETURNING id",
+            )
+            .bind(page.source_path)
+            .bind(page.content_hash)
+            .bind(&page.metadata.paper)
+            .bind(page.metadata.issue_date)
+            .bind(&page.issue_month_day)
+            .bind(page.metadata.page_number)
+            .bind(page.encoding)
+            .bind(page.raw_text)
+            .fetch_optional(&mut *transaction)
+            .await?;
+            match inserted {
+                Some((page_id,)) => {
+                    write_articles(&mut transaction, page_id, page.articles).await?;
+                    transaction.commit().await?;
+                    return Ok(StoreOutcome::New { articles: page.articles.len() });
+                }
+                // Another ingest inserted it meanwhile: lock its row and compare.
+                None => lock_page(&mut transaction, page.source_path).await?,
+            }
+        }
+    };
+    let Some((page_id, hash, paper, issue_date, month_day, page_number)) = existing else {
+        return Err(StoreError::Database(sqlx::Error::RowNotFound));
+    };
+    let unchanged = hash == page.content_hash
+        && paper == page.metadata.paper
+        && issue_date == page.metadata.issue_date
+        && month_day == page.issue_month_day
+        && page_number == page.metadata.page_number;
+    if unchanged {
+        transaction.rollback().await?;
+        return Ok(StoreOutcome::Unchanged);
+    }
+    sqlx::query(
+        "UPDATE pages SET content_hash = $2, paper = $3, issue_date = $4, issue_month_day = $5, page_number = $6,
+                encoding = $7, raw_text = $8, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(page_id)
+    .bind(page.content_hash)
+    .bind(&page.metadata.paper)
+    .bind(page.metadata.issue_date)
+    .bind(&page.issue_month_day)
+    .bind(page.metadata.page_number)
+    .bind(page.encoding)
+    .bind(page.raw_text)
+    .execute(&mut *transaction)
+    .await?;
+    write_articles(&mut transaction, page_id, page.articles).await?;
+    transaction.commit().await?;
+    Ok(StoreOutcome::Replaced { articles: page.articles.len() })
+}
+
+/// Locks a page row for the rest of the transaction.
+async fn lock_page(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    source_path: &str,
+) -> Result<Option<StoredPageRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, content_hash, paper, issue_date, issue_month_day, page_number
+         FROM pages WHERE source_path = $1 FOR UPDATE",
+    )
+    .bind(source_path)
+    .fetch_optional(&mut **transaction)
+    .await
+}
+
+/// Upserts all articles of a page in one statement and deletes ordinals
+/// beyond the new count. Unchanged rows are left alone (no change-log entry).
+async fn write_articles(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    page_id: i64,
+    articles: &[ParsedArticle],
+) -> Result<(), StoreError> {
+    let batch = serde_json::to_value(articles)?;
+    sqlx::query(
+        "INSERT INTO articles (page_id, ordinal, kind, kicker, title, subtitle, authors, source, dateline, paragraphs, jumps, extra)
+         SELECT $1, (item.ordinal - 1)::int, item.a->>'kind', item.a->>'kicker', item.a->>'title', item.a->>'subtitle',
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'authors')),
+                item.a->>'source', item.a->>'dateline',
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'paragraphs')),
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'jumps')),
+                jsonb_build_object('column', item.a->'column', 'sections', item.a->'sections')
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS item(a, ordinal)
+         ON CONFLICT (page_id, ordinal) DO UPDATE SET
+                kind = EXCLUDED.kind, kicker = EXCLUDED.kicker, title = EXCLUDED.title, subtitle = EXCLUDED.subtitle,
+                authors = EXCLUDED.authors, source = EXCLUDED.source, dateline = EXCLUDED.dateline,
+                paragraphs = EXCLUDED.paragraphs, jumps = EXCLUDED.jumps, extra = EXCLUDED.extra",
+    )
+    .bind(page_id)
+    .bind(batch)
+    .execute(&mut **transaction)
+    .await?;
+    sqlx::query("DELETE FROM articles WHERE page_id = $1 AND ordinal >= $2")
+        .bind(page_id)
+        .bind(articles.len() as i32)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}
+
+/// Records a file that could not be ingested.
+pub async fn record_error(pool: &PgPool, source_path: &str, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO ingest_errors (source_path, reason) VALUES ($1, $2)")
+        .bind(source_path)
+        .bind(reason)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
