@@ -101,3 +101,11 @@ CREATE TRIGGER pages_metadata_changed
     WHEN ((OLD.paper, OLD.issue_date, OLD.issue_month_day, OLD.page_number, OLD.source_path)
           IS DISTINCT FROM (NEW.paper, NEW.issue_date, NEW.issue_month_day, NEW.page_number, NEW.source_path))
     EXECUTE FUNCTION baokan_page_metadata_changed();
+
+-- Identity of this database: an index built from another database (or a
+-- dropped and re-created one) is detected and rebuilt.
+CREATE TABLE instance (
+    singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+    id        TEXT NOT NULL DEFAULT md5(random()::text || clock_timestamp()::text)
+);
+INSERT INTO instance DEFAULT VALUES;

@@ -19,7 +19,8 @@ pub struct TestDatabase {
 
 /// Returns the admin URL tests create databases through.
 pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 /// Creates and migrates a new database with a unique name.
@@ -44,7 +45,9 @@ pub async fn fresh_database() -> TestDatabase {
         .await
         .expect("create test database");
     let url = replace_database(&admin, &name);
-    let pool = crate::db::connect_and_migrate(&url, 8).await.expect("migrate test database");
+    let pool = crate::db::connect_and_migrate(&url, 8)
+        .await
+        .expect("migrate test database");
     TestDatabase { url, pool }
 }
 
@@ -71,8 +74,17 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name_and_keeps_parameters() {
-        assert_eq!(replace_database("postgres://u@h:5/postgres", "x"), "postgres://u@h:5/x");
-        assert_eq!(replace_database("postgres://u@h:5/p?sslmode=disable", "x"), "postgres://u@h:5/x?sslmode=disable");
-        assert_eq!(replace_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
+        assert_eq!(
+            replace_database("postgres://u@h:5/postgres", "x"),
+            "postgres://u@h:5/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h:5/p?sslmode=disable", "x"),
+            "postgres://u@h:5/x?sslmode=disable"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h:5", "x"),
+            "postgres://u@h:5/x"
+        );
     }
 }

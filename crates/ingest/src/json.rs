@@ -27,8 +27,16 @@ pub struct FailedFileJson<'a> {
 
 /// Renders a parsed file as one JSON line.
 pub fn parsed_file_line(file: &str, page: &PageFile) -> Result<String, serde_json::Error> {
-    let issue_month_day = page.parsed.month_day.map(|(month, day)| format!("{month:02}-{day:02}"));
-    serde_json::to_string(&ParsedFileJson { file, encoding: page.encoding, issue_month_day, articles: &page.parsed.articles })
+    let issue_month_day = page
+        .parsed
+        .month_day
+        .map(|(month, day)| format!("{month:02}-{day:02}"));
+    serde_json::to_string(&ParsedFileJson {
+        file,
+        encoding: page.encoding,
+        issue_month_day,
+        articles: &page.parsed.articles,
+    })
 }
 
 /// Renders a failure as one JSON line.

@@ -67,7 +67,10 @@ pub fn remove_layout_spaces(text: &str) -> String {
             index += 1;
             continue;
         }
-        let run_end = chars[index..].iter().position(|&c| !is_layout_space(c)).map_or(chars.len(), |p| index + p);
+        let run_end = chars[index..]
+            .iter()
+            .position(|&c| !is_layout_space(c))
+            .map_or(chars.len(), |p| index + p);
         let before = out.chars().last();
         let after = chars.get(run_end).copied();
         let keep = match (before, after) {
@@ -87,7 +90,10 @@ pub fn remove_layout_spaces(text: &str) -> String {
 pub fn clean_heading(line: &str) -> String {
     let line = trim_layout(line);
     let undoubled = undo_doubling(line).unwrap_or_else(|| line.to_string());
-    let tokens: Vec<&str> = undoubled.split(is_layout_space).filter(|t| !t.is_empty()).collect();
+    let tokens: Vec<&str> = undoubled
+        .split(is_layout_space)
+        .filter(|t| !t.is_empty())
+        .collect();
     if tokens.is_empty() {
         return String::new();
     }
@@ -123,12 +129,21 @@ pub fn undo_doubling(line: &str) -> Option<String> {
     let mut any = false;
     for segment in line.split(is_layout_space).filter(|s| !s.is_empty()) {
         let chars: Vec<char> = segment.chars().collect();
-        let core_length = chars.len() - chars.iter().rev().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let core_length = chars.len()
+            - chars
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
         let (core, tail) = chars.split_at(core_length);
         if core.len() < 4 && !(core.is_empty() && !tail.is_empty()) {
             return None;
         }
-        let undoubled = if core.is_empty() { Vec::new() } else { halve_doubled_runs(core)? };
+        let undoubled = if core.is_empty() {
+            Vec::new()
+        } else {
+            halve_doubled_runs(core)?
+        };
         any |= !core.is_empty();
         let mut rebuilt: String = undoubled.into_iter().collect();
         rebuilt.extend(tail.iter());
@@ -154,7 +169,9 @@ fn halve_doubled_runs(chars: &[char]) -> Option<Vec<char>> {
         for start in (0..end).step_by(2).rev() {
             let Some(runs) = best[start] else { continue };
             let half = (end - start) / 2;
-            if chars[start..start + half] == chars[start + half..end] && best[end].is_none_or(|b| runs + 1 < b) {
+            if chars[start..start + half] == chars[start + half..end]
+                && best[end].is_none_or(|b| runs + 1 < b)
+            {
                 best[end] = Some(runs + 1);
                 from[end] = start;
             }
@@ -174,12 +191,16 @@ fn halve_doubled_runs(chars: &[char]) -> Option<Vec<char>> {
 /// Returns true when a text ends a sentence (so the next line starts a new paragraph).
 pub fn ends_sentence(text: &str) -> bool {
     let mut chars = trim_layout(text).chars().rev();
-    let Some(last) = chars.next() else { return false };
+    let Some(last) = chars.next() else {
+        return false;
+    };
     if matches!(last, '。' | '！' | '？' | '!' | '?' | '…' | '；') {
         return true;
     }
     if matches!(last, '”' | '’' | '」' | '』' | '）' | ')' | '》') {
-        return chars.next().is_some_and(|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '…'))
+        return chars
+            .next()
+            .is_some_and(|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '…'))
             || (last == '）' && text.contains('（') && ends_with_signature(text));
     }
     false
@@ -206,14 +227,23 @@ mod tests {
 
     #[test]
     fn joins_cjk_without_space_and_latin_with_one() {
-        assert_eq!(join_wrapped(["今年，我省侯马市成功申办成", "为全国第六届"]), "今年，我省侯马市成功申办成为全国第六届");
+        assert_eq!(
+            join_wrapped(["今年，我省侯马市成功申办成", "为全国第六届"]),
+            "今年，我省侯马市成功申办成为全国第六届"
+        );
         assert_eq!(join_wrapped(["数字", "GIS平台"]), "数字GIS平台");
-        assert_eq!(join_wrapped(["the quick", "brown fox"]), "the quick brown fox");
+        assert_eq!(
+            join_wrapped(["the quick", "brown fox"]),
+            "the quick brown fox"
+        );
     }
 
     #[test]
     fn removes_layout_spaces_around_cjk_only() {
-        assert_eq!(remove_layout_spaces("5450.93 万 亩 ，森 林 覆 盖 率"), "5450.93万亩，森林覆盖率");
+        assert_eq!(
+            remove_layout_spaces("5450.93 万 亩 ，森 林 覆 盖 率"),
+            "5450.93万亩，森林覆盖率"
+        );
         assert_eq!(remove_layout_spaces("CNNIC 3 日在京"), "CNNIC 3日在京");
     }
 
@@ -223,17 +253,32 @@ mod tests {
             undo_doubling("践行践行““两山两山””理论理论 发扬右玉精神发扬右玉精神").as_deref(),
             Some("践行“两山”理论 发扬右玉精神")
         );
-        assert_eq!(undo_doubling("就地过年就地过年 暖在身边暖在身边JZ").as_deref(), Some("就地过年 暖在身边JZ"));
+        assert_eq!(
+            undo_doubling("就地过年就地过年 暖在身边暖在身边JZ").as_deref(),
+            Some("就地过年 暖在身边JZ")
+        );
         assert_eq!(undo_doubling("我和和平一起"), None);
         assert_eq!(undo_doubling("谢谢"), None);
     }
 
     #[test]
     fn cleans_letter_spaced_and_clause_spaced_headings() {
-        assert_eq!(clean_heading("市 政 协 召 开 党 组 会 议"), "市政协召开党组会议");
-        assert_eq!(clean_heading("讲好山西故事 展示山西形象"), "讲好山西故事 展示山西形象");
-        assert_eq!(clean_heading("市政协召开 63 次主席会议"), "市政协召开63次主席会议");
-        assert_eq!(clean_heading("—— 我市以特色活动为载体"), "——我市以特色活动为载体");
+        assert_eq!(
+            clean_heading("市 政 协 召 开 党 组 会 议"),
+            "市政协召开党组会议"
+        );
+        assert_eq!(
+            clean_heading("讲好山西故事 展示山西形象"),
+            "讲好山西故事 展示山西形象"
+        );
+        assert_eq!(
+            clean_heading("市政协召开 63 次主席会议"),
+            "市政协召开63次主席会议"
+        );
+        assert_eq!(
+            clean_heading("—— 我市以特色活动为载体"),
+            "——我市以特色活动为载体"
+        );
     }
 
     #[test]

@@ -1,1 +1,15 @@
-//! stub
+//! baokan-search: a tonic gRPC service over a tantivy index (Chinese analysed
+//! with jieba-rs plus character bigrams) that it keeps equal to PostgreSQL by
+//! following the article change log. `main.rs` is a thin CLI over `server`.
+
+pub mod analyzer;
+pub mod document;
+pub mod error;
+pub mod index;
+pub mod proto;
+pub mod query;
+pub mod schema;
+pub mod search;
+pub mod server;
+pub mod service;
+pub mod sync;

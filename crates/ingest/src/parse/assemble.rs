@@ -19,7 +19,11 @@ struct Draft {
 
 impl Draft {
     fn new(first_element: usize) -> Self {
-        Draft { article: ParsedArticle::new(ArticleKind::Article), first_element, title_level: None }
+        Draft {
+            article: ParsedArticle::new(ArticleKind::Article),
+            first_element,
+            title_level: None,
+        }
     }
 
     fn has_body(&self) -> bool {
@@ -103,7 +107,9 @@ impl Assembler {
             }
             Element::Photo { caption, authors } => {
                 let mut photo = ParsedArticle::new(ArticleKind::Photo);
-                photo.paragraphs.extend(caption.map(|c| remove_layout_spaces(&c)));
+                photo
+                    .paragraphs
+                    .extend(caption.map(|c| remove_layout_spaces(&c)));
                 photo.authors = authors;
                 self.done.push((index, photo));
             }
@@ -120,7 +126,10 @@ impl Assembler {
             if deeper && current.has_body() && self.pending_headings.is_empty() {
                 for line in lines {
                     let first_paragraph = current.article.paragraphs.len();
-                    current.article.sections.push(Section { heading: clean_heading(&line.text), first_paragraph });
+                    current.article.sections.push(Section {
+                        heading: clean_heading(&line.text),
+                        first_paragraph,
+                    });
                 }
                 return;
             }
@@ -141,7 +150,9 @@ impl Assembler {
         let start_new = match self.current.as_ref() {
             None => true,
             Some(_) if !self.pending_headings.is_empty() => true,
-            Some(current) => (opens_article && current.has_body()) || (!self.headline_first && current.titled()),
+            Some(current) => {
+                (opens_article && current.has_body()) || (!self.headline_first && current.titled())
+            }
         };
         if start_new {
             self.finish_current();
@@ -159,8 +170,15 @@ impl Assembler {
     }
 
     fn finish_current(&mut self) {
-        let Some(mut draft) = self.current.take() else { return };
-        if let Some(name) = draft.article.paragraphs.last().and_then(|p| signature_at_end(p)) {
+        let Some(mut draft) = self.current.take() else {
+            return;
+        };
+        if let Some(name) = draft
+            .article
+            .paragraphs
+            .last()
+            .and_then(|p| signature_at_end(p))
+        {
             merge_authors(&mut draft.article.authors, vec![name.to_string()]);
         }
         self.done.push((draft.first_element, draft.article));
@@ -202,12 +220,16 @@ fn merge_authors(authors: &mut Vec<String>, names: Vec<String>) {
 /// Returns true for a heading line that introduces the title (引题).
 fn is_kicker(text: &str) -> bool {
     let text = text.trim_end();
-    ["强调", "指出", "表示", "要求", "——", "—", "：", ":"].iter().any(|end| text.ends_with(end))
+    ["强调", "指出", "表示", "要求", "——", "—", "：", ":"]
+        .iter()
+        .any(|end| text.ends_with(end))
 }
 
 /// Splits a stack of heading lines into kicker, title and subtitle, and
 /// returns the title's markdown level.
-fn split_heading_stack(lines: Vec<HeadingLine>) -> (Option<String>, Option<String>, Option<String>, Option<u8>) {
+fn split_heading_stack(
+    lines: Vec<HeadingLine>,
+) -> (Option<String>, Option<String>, Option<String>, Option<u8>) {
     if lines.is_empty() {
         return (None, None, None, None);
     }
@@ -225,7 +247,12 @@ fn split_heading_stack(lines: Vec<HeadingLine>) -> (Option<String>, Option<Strin
         }
     }
     let join = |parts: &[String]| {
-        let joined = parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+        let joined = parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
         (!joined.is_empty()).then_some(joined)
     };
     let kicker = join(&cleaned[..title_index]);
@@ -239,7 +266,10 @@ mod tests {
     use super::*;
 
     fn heading(text: &str) -> HeadingLine {
-        HeadingLine { text: text.into(), level: None }
+        HeadingLine {
+            text: text.into(),
+            level: None,
+        }
     }
 
     #[test]

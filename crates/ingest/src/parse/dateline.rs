@@ -42,15 +42,24 @@ pub fn parse_dateline(paragraph: &str) -> Option<Dateline> {
     let dateline: Option<String> = captures
         .name("dateline")
         .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect());
-    let credit = captures.name("credit").or_else(|| captures.name("bare_credit"));
-    let authors = credit.map(|m| names_in_credit(m.as_str())).unwrap_or_default();
+    let credit = captures
+        .name("credit")
+        .or_else(|| captures.name("bare_credit"));
+    let authors = credit
+        .map(|m| names_in_credit(m.as_str()))
+        .unwrap_or_default();
     let source = dateline
         .as_deref()
         .and_then(agency_in)
         .or_else(|| credit.and_then(|m| agency_in(m.as_str())))
         .map(str::to_string);
     let month_day = dateline.as_deref().and_then(month_day_in);
-    Some(Dateline { dateline, authors, source, month_day })
+    Some(Dateline {
+        dateline,
+        authors,
+        source,
+        month_day,
+    })
 }
 
 /// Extracts `M月D日` from a dateline.

@@ -30,7 +30,10 @@ pub enum Element {
     /// A jump line (`（下转第2版）`).
     Jump(String),
     /// A photo caption and the photographers credited.
-    Photo { caption: Option<String>, authors: Vec<String> },
+    Photo {
+        caption: Option<String>,
+        authors: Vec<String>,
+    },
 }
 
 static JUMP: LazyLock<Regex> = LazyLock::new(|| {
@@ -109,8 +112,14 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         kinds.push(LineKind::Markdown(level, text));
         return;
     }
-    if line.len() > 4 && line.starts_with("**") && line.ends_with("**") && !line[2..line.len() - 2].contains("**") {
-        kinds.push(LineKind::Bold(trim_layout(&line[2..line.len() - 2]).to_string()));
+    if line.len() > 4
+        && line.starts_with("**")
+        && line.ends_with("**")
+        && !line[2..line.len() - 2].contains("**")
+    {
+        kinds.push(LineKind::Bold(
+            trim_layout(&line[2..line.len() - 2]).to_string(),
+        ));
         return;
     }
     let line = strip_bold(line);
@@ -154,7 +163,10 @@ fn photo_credit(line: &str) -> Option<Vec<String>> {
 
 /// Recognises a byline (`本报记者 王晓华 实习记者 李京益`, `记者 徐方伟`).
 fn byline(line: &str) -> Option<Vec<String>> {
-    if line.chars().count() > 40 || !starts_with_role(line) || line.contains(['。', '，', '；', '：', '（', '）']) {
+    if line.chars().count() > 40
+        || !starts_with_role(line)
+        || line.contains(['。', '，', '；', '：', '（', '）'])
+    {
         return None;
     }
     let names = names_in_credit(line);
@@ -165,7 +177,10 @@ fn byline(line: &str) -> Option<Vec<String>> {
 fn heading_like(line: &str) -> bool {
     let count = line.chars().count();
     let enumerates = line.contains('、') && count > 24;
-    count <= 40 && !enumerates && !line.contains(['。', '，', '；', ',']) && !line.ends_with(['：', ':', '、'])
+    count <= 40
+        && !enumerates
+        && !line.contains(['。', '，', '；', ','])
+        && !line.ends_with(['：', ':', '、'])
 }
 
 fn push_heading(elements: &mut Vec<Element>, text: String, level: Option<u8>) {
@@ -184,12 +199,23 @@ fn flush_block(block: &mut Vec<String>, elements: &mut Vec<Element>) {
     }
     let lines = std::mem::take(block);
     if lines.iter().any(|l| PINYIN_LINE.is_match(l)) && lines.len() <= 3 {
-        let label: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !PINYIN_LINE.is_match(l)).collect();
+        let label: Vec<&str> = lines
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !PINYIN_LINE.is_match(l))
+            .collect();
         elements.push(Element::Label(label.join(" ")));
         return;
     }
     let previous_open = matches!(elements.last(), Some(Element::Paragraph(p)) if !ends_sentence(p));
-    if lines.len() <= 3 && lines.iter().all(|l| heading_like(l)) && !(previous_open && lines.len() == 1) {
+    let opens_article = lines
+        .first()
+        .is_some_and(|l| super::dateline::starts_article(l));
+    if lines.len() <= 3
+        && !opens_article
+        && lines.iter().all(|l| heading_like(l))
+        && !(previous_open && lines.len() == 1)
+    {
         for line in lines {
             push_heading(elements, line, None);
         }
@@ -244,13 +270,25 @@ mod tests {
         assert_eq!(
             elements,
             vec![
-                Element::Paragraph("本报讯（记者 刘吟）2月3日上午，市委副书记、市长常书铭带领有关负责人调研。".into()),
+                Element::Paragraph(
+                    "本报讯（记者 刘吟）2月3日上午，市委副书记、市长常书铭带领有关负责人调研。"
+                        .into()
+                ),
                 Element::Headings(vec![
-                    HeadingLine { text: "市 政 协 召 开 党 组 会 议".into(), level: None },
-                    HeadingLine { text: "王建林主持".into(), level: None },
+                    HeadingLine {
+                        text: "市 政 协 召 开 党 组 会 议".into(),
+                        level: None
+                    },
+                    HeadingLine {
+                        text: "王建林主持".into(),
+                        level: None
+                    },
                 ]),
                 Element::Byline(vec!["李晓雯".into()]),
-                Element::Photo { caption: Some("工人正在养护新栽种的蓝莓、樱桃树。".into()), authors: vec!["曹伟".into()] },
+                Element::Photo {
+                    caption: Some("工人正在养护新栽种的蓝莓、樱桃树。".into()),
+                    authors: vec!["曹伟".into()]
+                },
                 Element::Paragraph("着铿锵的力量。".into()),
                 Element::Jump("（下转第2版）".into()),
             ]
@@ -262,7 +300,9 @@ mod tests {
         let page = "今年，我省侯马市成功申办成\n\n为全国第六届“万步有约”大赛的\n主办城市。\n";
         assert_eq!(
             page_elements(page),
-            vec![Element::Paragraph("今年，我省侯马市成功申办成为全国第六届“万步有约”大赛的主办城市。".into())]
+            vec![Element::Paragraph(
+                "今年，我省侯马市成功申办成为全国第六届“万步有约”大赛的主办城市。".into()
+            )]
         );
     }
 }

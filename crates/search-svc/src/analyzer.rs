@@ -1,0 +1,266 @@
+//! Chinese text analysis for the index and for queries.
+//!
+//! Text is first normalised char by char (full-width to half-width, Latin
+//! lower-cased), so byte offsets still point into the original text. Two
+//! tokenizers run on it:
+//! - `baokan_grams`: overlapping Han bigrams (a Han character with no Han
+//!   character after it also emits itself) and whole Latin/digit words, with
+//!   consecutive positions; punctuation and spaces are skipped without breaking
+//!   adjacency. Phrase queries on it find any verbatim run of two or more
+//!   characters, whatever jieba makes of it (recall).
+//! - `baokan_words`: jieba search-mode words (ranking); positions not used.
+
+use std::sync::LazyLock;
+
+use jieba_rs::{Jieba, TokenizeMode};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Version of the analysis chain; an index built with another is rebuilt.
+pub const ANALYSIS_VERSION: u32 = 1;
+
+/// Name under which the bigram tokenizer is registered.
+pub const GRAMS: &str = "baokan_grams";
+/// Name under which the jieba tokenizer is registered.
+pub const WORDS: &str = "baokan_words";
+
+static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// Loads the jieba dictionary now rather than on the first document.
+pub fn warm_up() {
+    LazyLock::force(&JIEBA);
+}
+
+/// Normalises one character: full-width ASCII to half-width, ideographic
+/// space to space, Latin to lower case.
+pub fn normalize_char(c: char) -> char {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    if c.is_ascii_uppercase() {
+        c.to_ascii_lowercase()
+    } else {
+        c
+    }
+}
+
+/// Returns true for characters indexed one by one (Han ideographs).
+pub fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
+/// A unit of the gram stream: a Han character or a Latin/digit word.
+#[derive(Debug, Clone)]
+struct Unit {
+    text: String,
+    han: bool,
+    from: usize,
+    to: usize,
+}
+
+/// Splits text into units, skipping punctuation and spaces.
+fn units(text: &str) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut word: Option<Unit> = None;
+    for (offset, original) in text.char_indices() {
+        let c = normalize_char(original);
+        let end = offset + original.len_utf8();
+        if c.is_alphanumeric() && !is_han(c) {
+            match word.as_mut() {
+                Some(current) => {
+                    current.text.push(c);
+                    current.to = end;
+                }
+                None => {
+                    word = Some(Unit {
+                        text: c.to_string(),
+                        han: false,
+                        from: offset,
+                        to: end,
+                    })
+                }
+            }
+            continue;
+        }
+        if let Some(done) = word.take() {
+            units.push(done);
+        }
+        if is_han(c) {
+            units.push(Unit {
+                text: c.to_string(),
+                han: true,
+                from: offset,
+                to: end,
+            });
+        }
+    }
+    units.extend(word);
+    units
+}
+
+/// Produces the gram tokens of a text (see module docs).
+pub fn gram_tokens(text: &str) -> Vec<Token> {
+    let units = units(text);
+    let mut tokens = Vec::with_capacity(units.len());
+    for (position, unit) in units.iter().enumerate() {
+        let next = units.get(position + 1);
+        let (text, to) = match next {
+            Some(next) if unit.han && next.han => (format!("{}{}", unit.text, next.text), next.to),
+            _ => (unit.text.clone(), unit.to),
+        };
+        tokens.push(Token {
+            offset_from: unit.from,
+            offset_to: to,
+            position,
+            text,
+            position_length: 1,
+        });
+    }
+    tokens
+}
+
+/// Produces jieba word tokens (search mode) of a text, normalised.
+pub fn word_tokens(text: &str) -> Vec<Token> {
+    let mut normalized = String::with_capacity(text.len());
+    let mut char_offsets = Vec::with_capacity(text.len() / 3 + 1);
+    for (offset, c) in text.char_indices() {
+        normalized.push(normalize_char(c));
+        char_offsets.push(offset);
+    }
+    char_offsets.push(text.len());
+    let mut tokens = Vec::new();
+    for word in JIEBA.tokenize(&normalized, TokenizeMode::Search, true) {
+        if !word.word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let (Some(&from), Some(&to)) = (char_offsets.get(word.start), char_offsets.get(word.end))
+        else {
+            continue;
+        };
+        tokens.push(Token {
+            offset_from: from,
+            offset_to: to,
+            position: tokens.len(),
+            text: word.word.to_string(),
+            position_length: 1,
+        });
+    }
+    tokens
+}
+
+/// A token stream over precomputed tokens.
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+/// The `baokan_grams` tokenizer.
+#[derive(Clone, Default)]
+pub struct GramTokenizer;
+
+impl Tokenizer for GramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream {
+            tokens: gram_tokens(text),
+            index: 0,
+        }
+    }
+}
+
+/// The `baokan_words` tokenizer.
+#[derive(Clone, Default)]
+pub struct WordTokenizer;
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream {
+            tokens: word_tokens(text),
+            index: 0,
+        }
+    }
+}
+
+/// Registers both tokenizers on an index.
+pub fn register(index: &tantivy::Index) {
+    index.tokenizers().register(GRAMS, GramTokenizer);
+    index.tokenizers().register(WORDS, WordTokenizer);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(tokens: &[Token]) -> Vec<&str> {
+        tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn grams_skip_punctuation_without_breaking_adjacency() {
+        let tokens = gram_tokens("“两山”理论");
+        assert_eq!(texts(&tokens), ["两山", "山理", "理论", "论"]);
+        assert_eq!(
+            tokens.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+        assert_eq!(
+            &"“两山”理论"[tokens[0].offset_from..tokens[0].offset_to],
+            "两山"
+        );
+    }
+
+    #[test]
+    fn grams_normalise_width_and_case() {
+        assert_eq!(
+            texts(&gram_tokens("ＣＮＮＩＣ发布")),
+            ["cnnic", "发布", "布"]
+        );
+        assert_eq!(texts(&gram_tokens("G20峰会")), ["g20", "峰会", "会"]);
+    }
+
+    #[test]
+    fn words_keep_offsets_into_the_original() {
+        let text = "万步有约健走激励大赛";
+        let tokens = word_tokens(text);
+        assert!(tokens
+            .iter()
+            .all(|t| text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to)));
+        assert!(texts(&tokens).contains(&"大赛"));
+    }
+
+    #[test]
+    fn token_stream_yields_every_token_once() {
+        let mut tokenizer = GramTokenizer;
+        let mut stream = tokenizer.token_stream("太忻一体化");
+        let mut seen = Vec::new();
+        while stream.advance() {
+            seen.push(stream.token().text.clone());
+        }
+        assert_eq!(seen, ["太忻", "忻一", "一体", "体化", "化"]);
+        assert!(!stream.advance());
+    }
+}

@@ -1,0 +1,125 @@
+//! Articles as read from PostgreSQL and as tantivy documents.
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use tantivy::schema::document::Value;
+use tantivy::TantivyDocument;
+
+use crate::schema::IndexFields;
+
+/// An article row joined with its page, as the index and GetArticle need it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub page_id: i64,
+    pub ordinal: i32,
+    pub kind: String,
+    pub kicker: Option<String>,
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub authors: Vec<String>,
+    pub source: Option<String>,
+    pub dateline: Option<String>,
+    pub paragraphs: Vec<String>,
+    pub jumps: Vec<String>,
+    pub paper: Option<String>,
+    pub issue_date: Option<NaiveDate>,
+    pub issue_month_day: Option<String>,
+    pub page_number: Option<i32>,
+    pub source_path: String,
+}
+
+const SELECT_ARTICLES: &str =
+    "SELECT a.id, a.page_id, a.ordinal, a.kind, a.kicker, a.title, a.subtitle, a.authors,
+        a.source, a.dateline, a.paragraphs, a.jumps, p.paper, p.issue_date, p.issue_month_day,
+        p.page_number, p.source_path
+     FROM articles a JOIN pages p ON p.id = a.page_id";
+
+/// Loads the current rows of the given articles (missing ids were deleted).
+pub async fn load_articles(pool: &PgPool, ids: &[i64]) -> Result<Vec<ArticleRow>, sqlx::Error> {
+    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = ANY($1)"))
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+}
+
+/// Loads one article.
+pub async fn load_article(pool: &PgPool, id: i64) -> Result<Option<ArticleRow>, sqlx::Error> {
+    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+impl ArticleRow {
+    /// Kicker, title and subtitle, one per line.
+    pub fn heading_text(&self) -> String {
+        [&self.kicker, &self.title, &self.subtitle]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Builds the index document.
+    pub fn to_document(&self, fields: &IndexFields) -> TantivyDocument {
+        let mut document = TantivyDocument::default();
+        document.add_u64(fields.id, self.id as u64);
+        document.add_u64(fields.page_id, self.page_id as u64);
+        document.add_u64(fields.ordinal, self.ordinal.max(0) as u64);
+        document.add_text(fields.paper, self.paper.as_deref().unwrap_or(""));
+        if let Some(date) = self.issue_date {
+            document.add_text(fields.issue_date, date.format("%Y-%m-%d").to_string());
+        }
+        if let Some(month_day) = &self.issue_month_day {
+            document.add_text(fields.issue_month_day, month_day);
+        }
+        document.add_u64(fields.page, self.page_number.unwrap_or(0).max(0) as u64);
+        document.add_text(fields.kind, &self.kind);
+        for (field, value) in [
+            (fields.kicker, &self.kicker),
+            (fields.title, &self.title),
+            (fields.subtitle, &self.subtitle),
+            (fields.source, &self.source),
+            (fields.dateline, &self.dateline),
+        ] {
+            if let Some(value) = value {
+                document.add_text(field, value);
+            }
+        }
+        for author in &self.authors {
+            document.add_text(fields.authors, author);
+        }
+        document.add_text(fields.source_path, &self.source_path);
+        let body = self.paragraphs.join("\n");
+        let heading = self.heading_text();
+        document.add_text(fields.body, &body);
+        document.add_text(fields.body_words, &body);
+        document.add_text(fields.heading_grams, &heading);
+        document.add_text(fields.heading_words, &heading);
+        document
+    }
+}
+
+/// Reads the first text value of a field from a stored document.
+pub fn stored_text(document: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+    document
+        .get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+/// Reads all text values of a field from a stored document.
+pub fn stored_texts(document: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    document
+        .get_all(field)
+        .filter_map(|v| v.as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Reads the first u64 value of a field from a stored document.
+pub fn stored_u64(document: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64> {
+    document.get_first(field).and_then(|v| v.as_u64())
+}

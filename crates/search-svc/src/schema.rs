@@ -1,0 +1,85 @@
+//! The tantivy schema: stored header fields for hits, grams fields for exact
+//! recall and phrases, jieba word fields for ranking, fast fields for filters.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+
+use crate::analyzer::{GRAMS, WORDS};
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexFields {
+    pub id: Field,
+    pub page_id: Field,
+    pub ordinal: Field,
+    pub paper: Field,
+    pub issue_date: Field,
+    pub issue_month_day: Field,
+    pub page: Field,
+    pub kind: Field,
+    pub kicker: Field,
+    pub title: Field,
+    pub subtitle: Field,
+    pub authors: Field,
+    pub source: Field,
+    pub dateline: Field,
+    pub source_path: Field,
+    /// Body text, stored for snippets, indexed as grams (positions).
+    pub body: Field,
+    /// Kicker, title and subtitle, indexed as grams (positions), not stored.
+    pub heading_grams: Field,
+    /// Body as jieba words, not stored.
+    pub body_words: Field,
+    /// Kicker, title and subtitle as jieba words, not stored.
+    pub heading_words: Field,
+}
+
+impl IndexFields {
+    /// Builds the schema and the field handles.
+    pub fn build() -> (Schema, IndexFields) {
+        let mut builder = Schema::builder();
+        let grams = TextFieldIndexing::default()
+            .set_tokenizer(GRAMS)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let words = TextFieldIndexing::default()
+            .set_tokenizer(WORDS)
+            .set_index_option(IndexRecordOption::WithFreqs);
+        let fields = IndexFields {
+            id: builder.add_u64_field("id", INDEXED | STORED | FAST),
+            page_id: builder.add_u64_field("page_id", STORED),
+            ordinal: builder.add_u64_field("ordinal", STORED),
+            paper: builder.add_text_field("paper", STRING | STORED | FAST),
+            issue_date: builder.add_text_field("issue_date", STRING | STORED | FAST),
+            issue_month_day: builder.add_text_field("issue_month_day", STORED),
+            page: builder.add_u64_field("page", INDEXED | STORED | FAST),
+            kind: builder.add_text_field("kind", STRING | STORED | FAST),
+            kicker: builder.add_text_field("kicker", STORED),
+            title: builder.add_text_field("title", STORED),
+            subtitle: builder.add_text_field("subtitle", STORED),
+            authors: builder.add_text_field("authors", STRING | STORED),
+            source: builder.add_text_field("source", STORED),
+            dateline: builder.add_text_field("dateline", STORED),
+            source_path: builder.add_text_field("source_path", STORED),
+            body: builder.add_text_field(
+                "body",
+                TextOptions::default()
+                    .set_indexing_options(grams.clone())
+                    .set_stored(),
+            ),
+            heading_grams: builder.add_text_field(
+                "heading_grams",
+                TextOptions::default().set_indexing_options(grams),
+            ),
+            body_words: builder.add_text_field(
+                "body_words",
+                TextOptions::default().set_indexing_options(words.clone()),
+            ),
+            heading_words: builder.add_text_field(
+                "heading_words",
+                TextOptions::default().set_indexing_options(words),
+            ),
+        };
+        (builder.build(), fields)
+    }
+}

@@ -1,0 +1,184 @@
+//! Wires the service together: PostgreSQL pool, index, follower, gRPC server
+//! with health and reflection. `start` returns once the port is bound, so
+//! tests can run the real server on port 0.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic_health::ServingStatus;
+use tracing::info;
+
+use crate::analyzer::{self, ANALYSIS_VERSION};
+use crate::index::{ArticleIndex, CommitState, IndexError};
+use crate::proto::search_service_server::SearchServiceServer;
+use crate::proto::FILE_DESCRIPTOR_SET;
+use crate::service::SearchServiceImpl;
+use crate::sync::{database_instance, Follower, SyncStatus};
+
+/// What the server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Folder of the tantivy index.
+    pub index_dir: PathBuf,
+    /// PostgreSQL connection URL.
+    pub database_url: String,
+    /// How long to wait for PostgreSQL at start.
+    pub database_patience: Duration,
+}
+
+/// Errors that prevent the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] baokan_common::DbError),
+    #[error("cannot read the database instance: {0}")]
+    Instance(#[source] sqlx::Error),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("reflection setup failed: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("startup task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A started server.
+pub struct RunningServer {
+    /// The bound address.
+    pub local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<Result<(), tonic::transport::Error>>,
+    follower: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting requests, finishes in-flight ones and stops the follower.
+    pub async fn stop(self) -> Result<(), tonic::transport::Error> {
+        let _ = self.shutdown.send(true);
+        let _ = self.follower.await;
+        self.server.await.unwrap_or(Ok(()))
+    }
+
+    /// Waits until the server ends (after `stop` from elsewhere or a fatal error).
+    pub async fn wait(self) -> Result<(), tonic::transport::Error> {
+        let result = self.server.await.unwrap_or(Ok(()));
+        let _ = self.shutdown.send(true);
+        let _ = self.follower.await;
+        result
+    }
+
+    /// A handle that stops the server when sent `true`.
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Starts the server: connects, opens the index, binds, serves.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+    let pool =
+        baokan_common::db::connect_with_retry(&config.database_url, 8, config.database_patience)
+            .await?;
+    let instance = database_instance(&pool)
+        .await
+        .map_err(StartError::Instance)?;
+    let index_dir = config.index_dir.clone();
+    let opened_instance = instance.clone();
+    let (index, state) = tokio::task::spawn_blocking(move || {
+        analyzer::warm_up();
+        ArticleIndex::open(&index_dir, &opened_instance)
+    })
+    .await??;
+    let index = Arc::new(index);
+    let state = state.unwrap_or(CommitState {
+        analysis_version: ANALYSIS_VERSION,
+        instance,
+        watermark_xid: 0,
+        applied_sequence: 0,
+    });
+    info!(index_dir = %config.index_dir.display(), documents = index.documents(), applied_sequence = state.applied_sequence, "index opened");
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_not_serving::<SearchServiceServer<SearchServiceImpl>>()
+        .await;
+    health_reporter
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
+
+    let status = Arc::new(SyncStatus::default());
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (caught_up_tx, mut caught_up_rx) = watch::channel(false);
+    let follower = Follower::new(pool.clone(), Arc::clone(&index), Arc::clone(&status), state);
+    let follower = tokio::spawn(follower.run(shutdown_rx.clone(), caught_up_tx));
+    tokio::spawn(async move {
+        if caught_up_rx.wait_for(|caught_up| *caught_up).await.is_ok() {
+            health_reporter
+                .set_serving::<SearchServiceServer<SearchServiceImpl>>()
+                .await;
+            health_reporter
+                .set_service_status("", ServingStatus::Serving)
+                .await;
+        }
+    });
+
+    // Both reflection versions know every service (grpcurl 1.8 speaks v1alpha).
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            )
+            .include_reflection_service(false)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+    let service = SearchServiceImpl {
+        index,
+        pool,
+        status,
+    };
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Listen {
+        address: config.listen,
+        source,
+    })?;
+    let mut server_shutdown = shutdown_rx;
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(SearchServiceServer::new(service))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                let _ = server_shutdown.wait_for(|stop| *stop).await;
+            }),
+    );
+    info!(address = %local_addr, "baokan-search listening");
+    Ok(RunningServer {
+        local_addr,
+        shutdown,
+        server,
+        follower,
+    })
+}

@@ -1,0 +1,239 @@
+//! Keeps the index equal to PostgreSQL by following `article_changes`.
+//!
+//! Each change row carries the id of the transaction that wrote it. A pass
+//! reads the oldest still-running transaction id (`pg_snapshot_xmin`) and
+//! applies exactly the changes written by transactions with ids in
+//! `[watermark, xmin)`: all of those have finished, so a change that commits
+//! late (a lower sequence committed after a higher one) is picked up in a
+//! later pass, never skipped. Changes are applied by re-reading the article's
+//! current row (delete by id, then add if it still exists), so replays are
+//! harmless. The watermark is stored in the index commit that contains the
+//! changes, so a crash resumes from the last commit.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::{watch, Notify};
+use tracing::{info, warn};
+
+use crate::document::load_articles;
+use crate::index::{ArticleIndex, CommitState, IndexError};
+
+/// Changes read per batch.
+const BATCH: i64 = 2000;
+/// Safety-net poll interval when no notification arrives.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Live sync figures shared with the gRPC service.
+#[derive(Debug, Default)]
+pub struct SyncStatus {
+    pub applied_sequence: AtomicI64,
+    pub caught_up: AtomicBool,
+    pub postgres_reachable: AtomicBool,
+}
+
+/// Errors of one sync pass.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("postgres: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("index task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Reads the id of this database instance (see the `instance` table).
+pub async fn database_instance(pool: &PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM instance")
+        .fetch_one(pool)
+        .await
+}
+
+/// Follows the change log into the index.
+pub struct Follower {
+    pool: PgPool,
+    index: Arc<ArticleIndex>,
+    status: Arc<SyncStatus>,
+    state: CommitState,
+    wake: Arc<Notify>,
+}
+
+impl Follower {
+    /// Creates a follower resuming from `state`.
+    pub fn new(
+        pool: PgPool,
+        index: Arc<ArticleIndex>,
+        status: Arc<SyncStatus>,
+        state: CommitState,
+    ) -> Self {
+        status
+            .applied_sequence
+            .store(state.applied_sequence, Ordering::SeqCst);
+        Follower {
+            pool,
+            index,
+            status,
+            state,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Applies every finished change, returning how many articles were touched.
+    pub async fn apply_pending(&mut self) -> Result<usize, SyncError> {
+        let xmin: i64 =
+            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                .fetch_one(&self.pool)
+                .await?;
+        if xmin <= self.state.watermark_xid {
+            return Ok(0);
+        }
+        let mut after_sequence = 0i64;
+        let mut touched = 0usize;
+        let mut applied_sequence = self.state.applied_sequence;
+        loop {
+            let changes: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT sequence, article_id FROM article_changes
+                 WHERE xid >= $1 AND xid < $2 AND sequence > $3
+                 ORDER BY sequence LIMIT $4",
+            )
+            .bind(self.state.watermark_xid)
+            .bind(xmin)
+            .bind(after_sequence)
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(&(last_sequence, _)) = changes.last() else {
+                break;
+            };
+            let mut ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let rows = load_articles(&self.pool, &ids).await?;
+            let index = Arc::clone(&self.index);
+            let fields = index.fields;
+            let batch_ids = ids.clone();
+            tokio::task::spawn_blocking(move || {
+                let documents = rows.iter().map(|row| row.to_document(&fields)).collect();
+                index.apply(&batch_ids, documents)
+            })
+            .await??;
+            touched += ids.len();
+            applied_sequence =
+                applied_sequence.max(changes.iter().map(|(s, _)| *s).max().unwrap_or(0));
+            after_sequence = last_sequence;
+            if (changes.len() as i64) < BATCH {
+                break;
+            }
+        }
+        let state = CommitState {
+            watermark_xid: xmin,
+            applied_sequence,
+            ..self.state.clone()
+        };
+        let index = Arc::clone(&self.index);
+        let to_commit = state.clone();
+        tokio::task::spawn_blocking(move || index.commit(&to_commit)).await??;
+        self.state = state;
+        self.status
+            .applied_sequence
+            .store(applied_sequence, Ordering::SeqCst);
+        Ok(touched)
+    }
+
+    /// Runs until `shutdown` turns true: applies changes whenever PostgreSQL
+    /// notifies (or every poll interval), retrying with backoff while it is away.
+    pub async fn run(
+        mut self,
+        mut shutdown: watch::Receiver<bool>,
+        caught_up: watch::Sender<bool>,
+    ) {
+        let listener = tokio::spawn(listen_for_changes(
+            self.pool.clone(),
+            Arc::clone(&self.wake),
+            shutdown.clone(),
+        ));
+        let mut backoff = Duration::from_millis(100);
+        let mut reachable = true;
+        loop {
+            match self.apply_pending().await {
+                Ok(touched) => {
+                    if !reachable {
+                        info!("postgres reachable again, index catching up");
+                        reachable = true;
+                    }
+                    self.status.postgres_reachable.store(true, Ordering::SeqCst);
+                    backoff = Duration::from_millis(100);
+                    if touched > 0 {
+                        info!(
+                            articles = touched,
+                            applied_sequence = self.state.applied_sequence,
+                            "index updated"
+                        );
+                    }
+                    if !self.status.caught_up.swap(true, Ordering::SeqCst) {
+                        info!(documents = self.index.documents(), "index caught up");
+                        let _ = caught_up.send(true);
+                    }
+                }
+                Err(error) => {
+                    if reachable {
+                        warn!(error = %error, "sync paused, retrying with backoff");
+                        reachable = false;
+                    }
+                    self.status
+                        .postgres_reachable
+                        .store(false, Ordering::SeqCst);
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => break,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+        listener.abort();
+    }
+}
+
+/// Wakes the follower on every change notification; reconnects with backoff.
+async fn listen_for_changes(pool: PgPool, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(baokan_common::db::CHANGES_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        if let Ok(mut listener) = connected {
+            backoff = Duration::from_millis(200);
+            // Changes may have landed while we were not listening.
+            wake.notify_one();
+            loop {
+                tokio::select! {
+                    received = listener.try_recv() => match received {
+                        Ok(Some(_)) => wake.notify_one(),
+                        Ok(None) => wake.notify_one(),
+                        Err(_) => break,
+                    },
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
