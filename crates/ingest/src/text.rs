@@ -136,7 +136,8 @@ pub fn undo_doubling(line: &str) -> Option<String> {
                 .take_while(|c| c.is_ascii_alphanumeric())
                 .count();
         let (core, tail) = chars.split_at(core_length);
-        if core.len() < 4 && !(core.is_empty() && !tail.is_empty()) {
+        let only_code = core.is_empty() && !tail.is_empty();
+        if core.len() < 4 && !only_code {
             return None;
         }
         let undoubled = if core.is_empty() {

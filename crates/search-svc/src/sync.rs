@@ -158,7 +158,17 @@ impl Follower {
         ));
         let mut backoff = Duration::from_millis(100);
         let mut reachable = true;
+        // Caught up means: every transaction that had started when we started has been applied.
+        let mut catch_up_target: Option<i64> = None;
         loop {
+            if catch_up_target.is_none() {
+                catch_up_target = sqlx::query_scalar(
+                    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .ok();
+            }
             match self.apply_pending().await {
                 Ok(touched) => {
                     if !reachable {
@@ -174,7 +184,9 @@ impl Follower {
                             "index updated"
                         );
                     }
-                    if !self.status.caught_up.swap(true, Ordering::SeqCst) {
+                    let target_reached =
+                        catch_up_target.is_some_and(|target| self.state.watermark_xid >= target);
+                    if target_reached && !self.status.caught_up.swap(true, Ordering::SeqCst) {
                         info!(documents = self.index.documents(), "index caught up");
                         let _ = caught_up.send(true);
                     }

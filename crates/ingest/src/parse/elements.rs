@@ -230,10 +230,9 @@ fn push_paragraphs(lines: &[String], elements: &mut Vec<Element>, previous_open:
     let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
     for line in lines {
-        if super::dateline::starts_article(line) {
-            if paragraphs.last().is_some_and(|p| !p.is_empty()) {
-                paragraphs.push(Vec::new());
-            }
+        if super::dateline::starts_article(line) && paragraphs.last().is_some_and(|p| !p.is_empty())
+        {
+            paragraphs.push(Vec::new());
         }
         if let Some(current) = paragraphs.last_mut() {
             current.push(line.as_str());
