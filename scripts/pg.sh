@@ -54,7 +54,16 @@ as_owner() {
 start_private() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$data"
-  [ "$(id -u)" -eq 0 ] && { id postgres >/dev/null 2>&1 || as_owner true; chown -R postgres "$data"; chmod 700 "$data"; }
+  if [ "$(id -u)" -eq 0 ]; then
+    as_owner true
+    chown -R postgres "$data"; chmod 700 "$data"
+    if ! runuser -u postgres -- test -w "$data"; then
+      # The checkout is not reachable by the postgres user (e.g. under /root).
+      data="/var/lib/baokan/pg-$(echo "$PWD" | md5sum | cut -c1-8)"
+      log "using $data (the postgres user cannot reach the checkout)"
+      mkdir -p "$data"; chown -R postgres "$data"; chmod 700 "$data"
+    fi
+  fi
   if [ ! -f "$data/PG_VERSION" ]; then
     log "creating a private cluster in $data"
     as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-locale >&2

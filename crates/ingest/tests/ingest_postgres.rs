@@ -172,3 +172,31 @@ async fn reads_metadata_from_the_path_convention_and_flags() {
         "month and day from the dateline, no invented year"
     );
 }
+
+#[tokio::test]
+async fn the_run_command_prints_a_summary_and_fails_when_a_file_failed() {
+    let database = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.txt"), b"").unwrap();
+    std::fs::copy(
+        seeds_dir().join("004_435847ab0598361c.txt"),
+        dir.path().join("good.md"),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+        .args(["run", &dir.path().to_string_lossy()])
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("pages: 1 new, 0 unchanged, 0 replaced, 1 failed; articles written: "),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("empty.txt") && stderr.contains("empty file"),
+        "a clear log line: {stderr}"
+    );
+}

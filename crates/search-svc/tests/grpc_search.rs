@@ -369,3 +369,65 @@ async fn grpcurl_lists_services_and_searches() {
     );
     h.server.stop().await.unwrap();
 }
+
+/// A transaction that took a lower change sequence but commits after a
+/// higher one must not be skipped by the follower.
+#[tokio::test]
+async fn a_late_committing_lower_sequence_is_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("base.txt");
+    std::fs::write(&page, "本报讯（记者 赵六）底稿。\n\n底稿标题\n").unwrap();
+    let mut h = harness_with(std::slice::from_ref(&page)).await;
+    let page_id: i64 = sqlx::query_scalar("SELECT id FROM pages")
+        .fetch_one(&h.database.pool)
+        .await
+        .unwrap();
+    let insert = "INSERT INTO articles (page_id, ordinal, kind, title, paragraphs) VALUES ($1, $2, 'article', $3, ARRAY[$3])";
+
+    // The slow transaction writes first (lower sequence) and commits last.
+    let mut slow = h.database.pool.begin().await.unwrap();
+    sqlx::query(insert)
+        .bind(page_id)
+        .bind(10)
+        .bind("慢事务写下的秦岭稿件")
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    sqlx::query(insert)
+        .bind(page_id)
+        .bind(11)
+        .bind("快事务写下的渭河稿件")
+        .execute(&h.database.pool)
+        .await
+        .unwrap();
+    let sequences: Vec<i64> =
+        sqlx::query_scalar("SELECT sequence FROM article_changes ORDER BY sequence DESC LIMIT 1")
+            .fetch_all(&h.database.pool)
+            .await
+            .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    slow.commit().await.unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let qinling = search(&mut h.client, "秦岭").await.total_hits;
+        let weihe = search(&mut h.client, "渭河").await.total_hits;
+        if qinling == 1 && weihe == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "秦岭 {qinling}, 渭河 {weihe}: a change was skipped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = h
+        .client
+        .get_index_status(GetIndexStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.applied_sequence, sequences[0]);
+    assert_eq!(status.documents, 3);
+    h.server.stop().await.unwrap();
+}
