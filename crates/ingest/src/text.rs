@@ -212,14 +212,16 @@ pub fn ends_with_signature(text: &str) -> bool {
     signature_at_end(text).is_some()
 }
 
-/// Returns the name in a trailing `（梁涛）` signature, if any.
-pub fn signature_at_end(text: &str) -> Option<&str> {
+/// Returns the names in a trailing signature such as `（梁涛）` or
+/// `（张晋峰、刘海君）`, if any.
+pub fn signature_at_end(text: &str) -> Option<Vec<&str>> {
     let text = trim_layout(text);
     let inner = text.strip_suffix('）')?;
     let open = inner.rfind('（')?;
-    let name = &inner[open + '（'.len_utf8()..];
-    let count = name.chars().count();
-    ((2..=4).contains(&count) && name.chars().all(is_han)).then_some(name)
+    let names: Vec<&str> = inner[open + '（'.len_utf8()..].split('、').collect();
+    let plausible =
+        |name: &&str| (2..=4).contains(&name.chars().count()) && name.chars().all(is_han);
+    (!names.is_empty() && names.len() <= 4 && names.iter().all(plausible)).then_some(names)
 }
 
 #[cfg(test)]
@@ -288,7 +290,11 @@ mod tests {
         assert!(ends_sentence("“武云龙说。”"));
         assert!(!ends_sentence("今年，我省侯马市成功申办成"));
         assert!(ends_sentence("以实际行动迎接党的二十大胜利召开。（梁涛）"));
-        assert_eq!(signature_at_end("胜利召开。（梁涛）"), Some("梁涛"));
+        assert_eq!(signature_at_end("胜利召开。（梁涛）"), Some(vec!["梁涛"]));
+        assert_eq!(
+            signature_at_end("。（张晋峰、刘海君）"),
+            Some(vec!["张晋峰", "刘海君"])
+        );
         assert_eq!(signature_at_end("村（居）"), None);
     }
 }

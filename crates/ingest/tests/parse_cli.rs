@@ -91,6 +91,11 @@ fn keeps_every_body_line_of_the_seeds() {
             let squeezed = squeeze(&undoubled).replace("**", "");
             let wanted = squeezed.trim_start_matches('#');
             let wanted = wanted.split("（下转").next().unwrap_or(wanted);
+            // A credit printed after the last sentence (`…跟党走。张昊宇 摄`) is split off.
+            let wanted = match wanted.rfind('。') {
+                Some(end) if wanted.len() - end <= 24 => &wanted[..end + '。'.len_utf8()],
+                _ => wanted,
+            };
             assert!(
                 texts.iter().any(|t| t.contains(wanted)),
                 "{file:?}: line {raw_line:?} is missing from the parsed articles"

@@ -1,12 +1,21 @@
 //! Second pass over a page: assigns layout elements to articles. Pages print
 //! headlines either before their story or after it; the page's first element
-//! tells which, and headings are attached accordingly.
+//! tells which, and headings are attached accordingly: as the headline of the
+//! story they belong to, as a subhead inside a feature, as the continuation
+//! of a headline split around the body, as a photo's title, or as a column
+//! label.
 
 use baokan_common::{ArticleKind, ParsedArticle, Section};
 
 use super::dateline::{parse_dateline, starts_article};
 use super::elements::{Element, HeadingLine};
-use crate::text::{clean_heading, remove_layout_spaces, signature_at_end};
+use super::headline::{split_heading_stack, HeadingStack};
+use crate::text::{clean_heading, ends_sentence, remove_layout_spaces, signature_at_end};
+
+/// Longest text taken for an uncredited photo caption.
+const MAX_CAPTION_CHARS: usize = 300;
+/// Photo titles are short pairs such as `抓时节 忙养护`.
+const MAX_PHOTO_TITLE_LINE_CHARS: usize = 5;
 
 /// An article being built, with what assembly needs to know about it.
 struct Draft {
@@ -15,6 +24,11 @@ struct Draft {
     first_element: usize,
     /// Markdown level of its title, for telling subheads from new headlines.
     title_level: Option<u8>,
+    /// Headings printed before its body on a headline-after page: its column
+    /// label, or its headline if no headline follows the body.
+    before_body: Vec<HeadingLine>,
+    /// The next paragraph continues the last one (a headline interrupted the body).
+    join_next_paragraph: bool,
 }
 
 impl Draft {
@@ -23,6 +37,8 @@ impl Draft {
             article: ParsedArticle::new(ArticleKind::Article),
             first_element,
             title_level: None,
+            before_body: Vec::new(),
+            join_next_paragraph: false,
         }
     }
 
@@ -34,23 +50,59 @@ impl Draft {
         self.article.title.is_some()
     }
 
-    fn add_paragraph(&mut self, text: String) {
+    fn body_open(&self) -> bool {
+        self.article
+            .paragraphs
+            .last()
+            .is_some_and(|p| !ends_sentence(p))
+    }
+
+    fn add_paragraph(&mut self, text: &str) {
         if self.article.paragraphs.is_empty() && self.article.dateline.is_none() {
-            if let Some(dateline) = parse_dateline(&text) {
+            if let Some(dateline) = parse_dateline(text) {
                 self.article.dateline = dateline.dateline;
                 self.article.source = dateline.source;
                 merge_authors(&mut self.article.authors, dateline.authors);
             }
         }
-        self.article.paragraphs.push(remove_layout_spaces(&text));
+        let text = remove_layout_spaces(text);
+        if std::mem::take(&mut self.join_next_paragraph) {
+            if let Some(last) = self.article.paragraphs.last_mut() {
+                last.push_str(&text);
+                return;
+            }
+        }
+        self.article.paragraphs.push(text);
     }
 
     fn set_headings(&mut self, lines: Vec<HeadingLine>) {
-        let (kicker, title, subtitle, level) = split_heading_stack(lines);
+        let HeadingStack {
+            column,
+            kicker,
+            title,
+            subtitle,
+            title_level,
+        } = split_heading_stack(lines);
         self.article.kicker = kicker;
         self.article.title = title;
         self.article.subtitle = subtitle;
-        self.title_level = level;
+        if column.is_some() {
+            self.article.column = column;
+        }
+        self.title_level = title_level;
+    }
+
+    fn add_sections(&mut self, lines: Vec<HeadingLine>) {
+        let first_paragraph = self.article.paragraphs.len();
+        let heading = lines
+            .iter()
+            .map(|l| clean_heading(&l.text))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.article.sections.push(Section {
+            heading,
+            first_paragraph,
+        });
     }
 }
 
@@ -78,19 +130,26 @@ pub fn assemble(elements: Vec<Element>) -> Vec<ParsedArticle> {
         pending_authors: Vec::new(),
         pending_label: None,
     };
-    for (index, element) in elements.into_iter().enumerate() {
-        assembler.take(index, element);
+    let mut elements = elements.into_iter().enumerate().peekable();
+    while let Some((index, element)) = elements.next() {
+        let next = elements.peek().map(|(_, e)| e);
+        assembler.take(index, element, next);
     }
     assembler.finish()
 }
 
+/// Returns true when the next element is a paragraph that does not open a new article.
+fn continues_story(next: Option<&Element>) -> bool {
+    matches!(next, Some(Element::Paragraph { text, .. }) if !starts_article(text))
+}
+
 impl Assembler {
-    fn take(&mut self, index: usize, element: Element) {
+    fn take(&mut self, index: usize, element: Element, next: Option<&Element>) {
         match element {
             Element::Label(label) => {
                 self.pending_label = Some(clean_heading(&label));
             }
-            Element::Headings(lines) => self.take_headings(index, lines),
+            Element::Headings(lines) => self.take_headings(index, lines, next),
             Element::Byline(names) => {
                 if !self.pending_headings.is_empty() {
                     merge_authors(&mut self.pending_authors, names);
@@ -100,45 +159,120 @@ impl Assembler {
                     merge_authors(&mut self.pending_authors, names);
                 }
             }
-            Element::Paragraph(text) => self.take_paragraph(index, text),
+            Element::Paragraph { text, isolated } => {
+                let caption_alone = isolated
+                    && !matches!(next, Some(Element::Paragraph { .. }))
+                    && !starts_article(&text)
+                    && text.chars().count() <= MAX_CAPTION_CHARS;
+                if caption_alone {
+                    self.push_photo(index, Some(text), Vec::new());
+                } else {
+                    self.take_paragraph(index, text);
+                }
+            }
             Element::Jump(jump) => {
                 let current = self.current.get_or_insert_with(|| Draft::new(index));
                 current.article.jumps.push(jump);
             }
-            Element::Photo { caption, authors } => {
-                let mut photo = ParsedArticle::new(ArticleKind::Photo);
-                photo
-                    .paragraphs
-                    .extend(caption.map(|c| remove_layout_spaces(&c)));
-                photo.authors = authors;
-                self.done.push((index, photo));
-            }
+            Element::Photo { caption, authors } => self.push_photo(index, caption, authors),
         }
     }
 
-    fn take_headings(&mut self, index: usize, lines: Vec<HeadingLine>) {
+    fn push_photo(&mut self, index: usize, caption: Option<String>, authors: Vec<String>) {
+        let mut photo = ParsedArticle::new(ArticleKind::Photo);
+        photo
+            .paragraphs
+            .extend(caption.map(|c| remove_layout_spaces(&c)));
+        photo.authors = authors;
+        photo.column = self.pending_label.take();
+        self.done.push((index, photo));
+    }
+
+    /// Gives a short heading pair to the last photo without a title.
+    fn take_photo_title(&mut self, lines: &[HeadingLine]) -> bool {
+        let short = lines.len() >= 2
+            && lines.iter().all(|l| {
+                clean_heading(&l.text).chars().count() <= MAX_PHOTO_TITLE_LINE_CHARS
+                    && l.level.is_none()
+            });
+        if !short {
+            return false;
+        }
+        let Some((_, photo)) = self
+            .done
+            .iter_mut()
+            .rev()
+            .find(|(_, a)| a.kind == ArticleKind::Photo && a.title.is_none())
+        else {
+            return false;
+        };
+        photo.title = Some(
+            lines
+                .iter()
+                .map(|l| clean_heading(&l.text))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        true
+    }
+
+    fn take_headings(&mut self, index: usize, lines: Vec<HeadingLine>, next: Option<&Element>) {
+        if !continues_story(next) && self.take_photo_title(&lines) {
+            return;
+        }
+        let headline_first = self.headline_first;
         if let Some(current) = self.current.as_mut() {
-            // A deeper markdown heading inside a story is a subhead.
-            let deeper = match (current.title_level, lines.first().and_then(|l| l.level)) {
-                (Some(title), Some(level)) => level > title,
-                _ => false,
-            };
-            if deeper && current.has_body() && self.pending_headings.is_empty() {
-                for line in lines {
-                    let first_paragraph = current.article.paragraphs.len();
-                    current.article.sections.push(Section {
-                        heading: clean_heading(&line.text),
-                        first_paragraph,
-                    });
+            if current.has_body() && self.pending_headings.is_empty() {
+                // A deeper markdown heading inside a story is a subhead.
+                let deeper = match current.title_level {
+                    Some(title) => lines
+                        .iter()
+                        .all(|l| l.level.is_some_and(|level| level > title)),
+                    None => false,
+                };
+                if deeper && continues_story(next) {
+                    current.add_sections(lines);
+                    return;
                 }
-                return;
+                if headline_first {
+                    // A headline printed around the body: the body goes on after it.
+                    if current.titled() && current.body_open() && continues_story(next) {
+                        let extra = lines
+                            .iter()
+                            .map(|l| clean_heading(&l.text))
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        let title = current.article.title.take().unwrap_or_default();
+                        current.article.title = Some(format!("{title} {extra}"));
+                        current.join_next_paragraph = true;
+                        return;
+                    }
+                } else if !current.titled() {
+                    // Headline after the body; inside an undated feature, a
+                    // heading followed by more of the story is a subhead.
+                    if current.article.dateline.is_none() && continues_story(next) {
+                        current.add_sections(lines);
+                    } else {
+                        current.set_headings(lines);
+                    }
+                    return;
+                }
             }
-            if !self.headline_first && !current.titled() && self.pending_headings.is_empty() {
-                current.set_headings(lines);
-                return;
-            }
-            if self.headline_first && current.has_body() {
+            if headline_first && current.has_body() {
                 self.finish_current();
+            } else if !headline_first
+                && current.titled()
+                && current.article.column.is_none()
+                && !continues_story(next)
+            {
+                // After a story and its headline: the story's column banner.
+                let label = lines
+                    .iter()
+                    .map(|l| clean_heading(&l.text))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                current.article.column = Some(label);
+                return;
             }
         }
         let _ = index;
@@ -149,7 +283,7 @@ impl Assembler {
         let opens_article = starts_article(&text);
         let start_new = match self.current.as_ref() {
             None => true,
-            Some(_) if !self.pending_headings.is_empty() => true,
+            Some(_) if self.headline_first && !self.pending_headings.is_empty() => true,
             Some(current) => {
                 (opens_article && current.has_body()) || (!self.headline_first && current.titled())
             }
@@ -157,15 +291,25 @@ impl Assembler {
         if start_new {
             self.finish_current();
             let mut draft = Draft::new(index);
-            if !self.pending_headings.is_empty() {
-                draft.set_headings(std::mem::take(&mut self.pending_headings));
+            let headings = std::mem::take(&mut self.pending_headings);
+            if self.headline_first {
+                if !headings.is_empty() {
+                    draft.set_headings(headings);
+                }
+            } else {
+                draft.before_body = headings;
             }
-            draft.article.authors = std::mem::take(&mut self.pending_authors);
-            draft.article.column = self.pending_label.take();
+            merge_authors(
+                &mut draft.article.authors,
+                std::mem::take(&mut self.pending_authors),
+            );
+            if let Some(label) = self.pending_label.take() {
+                draft.article.column = Some(label);
+            }
             self.current = Some(draft);
         }
         if let Some(current) = self.current.as_mut() {
-            current.add_paragraph(text);
+            current.add_paragraph(&text);
         }
     }
 
@@ -173,13 +317,29 @@ impl Assembler {
         let Some(mut draft) = self.current.take() else {
             return;
         };
-        if let Some(name) = draft
+        if let Some(names) = draft
             .article
             .paragraphs
             .last()
             .and_then(|p| signature_at_end(p))
         {
-            merge_authors(&mut draft.article.authors, vec![name.to_string()]);
+            merge_authors(
+                &mut draft.article.authors,
+                names.into_iter().map(str::to_string).collect(),
+            );
+        }
+        let before_body = std::mem::take(&mut draft.before_body);
+        if !before_body.is_empty() {
+            if draft.titled() {
+                let label = before_body
+                    .iter()
+                    .map(|l| clean_heading(&l.text))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                draft.article.column.get_or_insert(label);
+            } else {
+                draft.set_headings(before_body);
+            }
         }
         self.done.push((draft.first_element, draft.article));
     }
@@ -188,7 +348,9 @@ impl Assembler {
         if !self.pending_headings.is_empty() {
             let headings = std::mem::take(&mut self.pending_headings);
             match self.current.as_mut() {
-                Some(current) if !current.titled() => current.set_headings(headings),
+                Some(current) if !current.titled() && !self.headline_first => {
+                    current.set_headings(headings)
+                }
                 _ => {
                     self.finish_current();
                     let mut draft = Draft::new(usize::MAX);
@@ -217,50 +379,6 @@ fn merge_authors(authors: &mut Vec<String>, names: Vec<String>) {
     }
 }
 
-/// Returns true for a heading line that introduces the title (引题).
-fn is_kicker(text: &str) -> bool {
-    let text = text.trim_end();
-    ["强调", "指出", "表示", "要求", "——", "—", "：", ":"]
-        .iter()
-        .any(|end| text.ends_with(end))
-}
-
-/// Splits a stack of heading lines into kicker, title and subtitle, and
-/// returns the title's markdown level.
-fn split_heading_stack(
-    lines: Vec<HeadingLine>,
-) -> (Option<String>, Option<String>, Option<String>, Option<u8>) {
-    if lines.is_empty() {
-        return (None, None, None, None);
-    }
-    let cleaned: Vec<String> = lines.iter().map(|l| clean_heading(&l.text)).collect();
-    let mut title_index = 0;
-    while title_index + 1 < lines.len() {
-        let smaller_than_next = match (lines[title_index].level, lines[title_index + 1].level) {
-            (Some(this), Some(next)) => this > next,
-            _ => false,
-        };
-        if is_kicker(&cleaned[title_index]) || smaller_than_next {
-            title_index += 1;
-        } else {
-            break;
-        }
-    }
-    let join = |parts: &[String]| {
-        let joined = parts
-            .iter()
-            .filter(|p| !p.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!joined.is_empty()).then_some(joined)
-    };
-    let kicker = join(&cleaned[..title_index]);
-    let title = join(&cleaned[title_index..=title_index]);
-    let subtitle = join(&cleaned[title_index + 1..]);
-    (kicker, title, subtitle, lines[title_index].level)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,28 +390,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn splits_kicker_title_subtitle() {
-        let (kicker, title, subtitle, _) = split_heading_stack(vec![
-            heading("楼阳生在参加义务植树活动时强调"),
-            heading("践行践行““两山两山””理论理论 发扬右玉精神发扬右玉精神"),
-            heading("林武蓝佛安参加"),
-        ]);
-        assert_eq!(kicker.as_deref(), Some("楼阳生在参加义务植树活动时强调"));
-        assert_eq!(title.as_deref(), Some("践行“两山”理论 发扬右玉精神"));
-        assert_eq!(subtitle.as_deref(), Some("林武蓝佛安参加"));
+    fn paragraph(text: &str) -> Element {
+        Element::Paragraph {
+            text: text.into(),
+            isolated: false,
+        }
     }
 
     #[test]
     fn attaches_headlines_printed_after_the_body() {
         let articles = assemble(vec![
-            Element::Paragraph("本报讯（记者 甲乙）第一篇正文。".into()),
+            paragraph("本报讯（记者 甲乙）第一篇正文。"),
             Element::Headings(vec![heading("第一篇标题")]),
-            Element::Paragraph("本报讯（记者 丙丁）第二篇正文。".into()),
+            paragraph("本报讯（记者 丙丁）第二篇正文。"),
             Element::Headings(vec![heading("第二篇标题")]),
         ]);
         let titles: Vec<_> = articles.iter().map(|a| a.title.as_deref()).collect();
         assert_eq!(titles, [Some("第一篇标题"), Some("第二篇标题")]);
+        assert_eq!(articles[1].authors, ["丙丁"]);
+    }
+
+    #[test]
+    fn keeps_subheads_inside_an_undated_feature_on_a_headline_after_page() {
+        let articles = assemble(vec![
+            paragraph("本报讯（记者 甲乙）消息正文。"),
+            Element::Headings(vec![heading("消息标题")]),
+            paragraph("特写的导语部分。"),
+            Element::Headings(vec![heading("第一个小标题")]),
+            paragraph("特写的第二部分。"),
+            Element::Headings(vec![heading("特写的大标题")]),
+            Element::Byline(vec!["丙丁".into()]),
+        ]);
+        assert_eq!(articles.len(), 2);
+        assert_eq!(articles[1].title.as_deref(), Some("特写的大标题"));
+        assert_eq!(
+            articles[1].sections,
+            [Section {
+                heading: "第一个小标题".into(),
+                first_paragraph: 1
+            }]
+        );
         assert_eq!(articles[1].authors, ["丙丁"]);
     }
 
@@ -301,13 +437,32 @@ mod tests {
     fn attaches_headlines_printed_before_the_body() {
         let articles = assemble(vec![
             Element::Headings(vec![heading("第一篇标题")]),
-            Element::Paragraph("本报讯（记者 甲乙）第一篇正文。".into()),
+            paragraph("本报讯（记者 甲乙）第一篇正文。"),
             Element::Headings(vec![heading("第二篇标题")]),
             Element::Byline(vec!["丙丁".into()]),
-            Element::Paragraph("第二篇正文。".into()),
+            paragraph("第二篇正文。"),
         ]);
         let titles: Vec<_> = articles.iter().map(|a| a.title.as_deref()).collect();
         assert_eq!(titles, [Some("第一篇标题"), Some("第二篇标题")]);
         assert_eq!(articles[1].authors, ["丙丁"]);
+    }
+
+    #[test]
+    fn joins_a_headline_split_around_the_body() {
+        let articles = assemble(vec![
+            Element::Headings(vec![heading("退役军人振兴乡村")]),
+            paragraph("本报讯 招聘活动包括焊工、行政主管、"),
+            Element::Headings(vec![heading("线上招聘全面启动")]),
+            paragraph("机电工程师等岗位。"),
+        ]);
+        assert_eq!(articles.len(), 1);
+        assert_eq!(
+            articles[0].title.as_deref(),
+            Some("退役军人振兴乡村 线上招聘全面启动")
+        );
+        assert_eq!(
+            articles[0].paragraphs,
+            ["本报讯招聘活动包括焊工、行政主管、机电工程师等岗位。"]
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! First pass over a page: classifies lines and groups them into layout
-//! elements (heading groups, bylines, body paragraphs, jump lines, photo
-//! captions) in printed order. Assigning elements to articles is `assemble`'s job.
+//! elements (heading groups, labels, bylines, body paragraphs, jump lines,
+//! photo captions) in printed order. Assigning elements to articles is
+//! `assemble`'s job.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::credit::{names_in_credit, starts_with_role};
-use crate::text::{ends_sentence, join_wrapped, trim_layout};
+use super::dateline::starts_article;
+use crate::text::{clean_heading, ends_sentence, join_wrapped, trim_layout, undo_doubling};
 
 /// One heading line and its markdown level (`#` = 1), if the page is markdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,12 +23,14 @@ pub struct HeadingLine {
 pub enum Element {
     /// Consecutive short unpunctuated lines: titles, kickers, subtitles, subheads.
     Headings(Vec<HeadingLine>),
-    /// A column or section label (bold-only line, pinyin-labelled block).
+    /// A column or section label (bold-only line, pinyin-labelled block,
+    /// heading with a column code such as `JZ`).
     Label(String),
-    /// A line crediting reporters (`本报记者 王晓华`).
+    /// A line crediting reporters (`本报记者 王晓华`), before or after a story.
     Byline(Vec<String>),
-    /// A body paragraph with its wrapped lines joined.
-    Paragraph(String),
+    /// A body paragraph with its wrapped lines joined; `isolated` when it
+    /// stands alone after two or more blank lines (a caption's text box).
+    Paragraph { text: String, isolated: bool },
     /// A jump line (`（下转第2版）`).
     Jump(String),
     /// A photo caption and the photographers credited.
@@ -44,6 +48,18 @@ static MARKDOWN_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.*)$").expect("markdown heading regex"));
 static PINYIN_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z]{1,8}(?:\s+[A-Z]{1,8}){1,8}$").expect("pinyin regex"));
+/// A credit printed at the end of a paragraph: `…跟党走。张昊宇 摄`, `…幸福。记者 王春宇`.
+static TRAILING_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<body>.*[。！？”])\s*(?P<credit>(?:[\p{Han}]{0,8}记\s*者|通讯员)?\s*[\p{Han}·]{1,4}?(?:[\s、][\p{Han}·]{1,4}){0,3}?\s*(?P<mark>摄|撰)?)$")
+        .expect("trailing credit regex")
+});
+/// A doubled (bold) banner that ends with a column code in Latin capitals
+/// (`就地过年就地过年 暖在身边暖在身边JZ`).
+static COLUMN_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?P<name>.*\p{Han})\s*[A-Z]{2,4}$").expect("column code regex"));
+
+/// Narrow-column lines are at most this many characters.
+const NARROW_LINE: usize = 30;
 
 /// Classification of a single line before grouping.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,49 +73,187 @@ enum LineKind {
     Text(String),
 }
 
+/// Groups classified lines into elements.
+#[derive(Default)]
+struct ElementBuilder {
+    elements: Vec<Element>,
+    block: Vec<String>,
+    /// Blank lines seen before the current block.
+    blanks_before_block: usize,
+    blanks: usize,
+    /// Length of the last body line, to tell narrow columns from wide ones.
+    last_body_line_chars: usize,
+    /// True when the current block started right after a label (same text box).
+    block_after_label: bool,
+}
+
 /// Splits a page into layout elements.
 pub fn page_elements(text: &str) -> Vec<Element> {
     let mut kinds = Vec::new();
     for raw in text.lines() {
         classify_line(raw, &mut kinds);
     }
-    let mut elements = Vec::new();
-    let mut block: Vec<String> = Vec::new();
+    let mut builder = ElementBuilder::default();
     for kind in kinds {
+        builder.take(kind);
+    }
+    builder.flush_block();
+    builder.elements
+}
+
+impl ElementBuilder {
+    fn take(&mut self, kind: LineKind) {
         match kind {
-            LineKind::Text(line) => {
-                block.push(line);
-                continue;
+            LineKind::Blank => {
+                self.flush_block();
+                self.blanks += 1;
+                self.block_after_label = false;
+                return;
             }
+            LineKind::Text(line) => {
+                if self.block.is_empty() {
+                    self.blanks_before_block = self.blanks;
+                }
+                self.block.push(line);
+                self.blanks = 0;
+                return;
+            }
+            _ => {}
+        }
+        let blanks_before = self.blanks;
+        self.flush_block();
+        self.blanks = 0;
+        match kind {
             LineKind::Credit(authors) => {
                 // The caption is the paragraph right before the credit.
-                flush_block(&mut block, &mut elements);
-                let caption = match elements.last() {
-                    Some(Element::Paragraph(_)) => match elements.pop() {
-                        Some(Element::Paragraph(text)) => Some(text),
+                let caption = match self.elements.last() {
+                    Some(Element::Paragraph { .. }) => match self.elements.pop() {
+                        Some(Element::Paragraph { text, .. }) => Some(text),
                         _ => None,
                     },
                     _ => None,
                 };
-                elements.push(Element::Photo { caption, authors });
-                continue;
+                self.elements.push(Element::Photo { caption, authors });
             }
-            _ => {}
-        }
-        flush_block(&mut block, &mut elements);
-        match kind {
-            LineKind::Markdown(level, text) => push_heading(&mut elements, text, Some(level)),
-            LineKind::Bold(text) => elements.push(Element::Label(text)),
-            LineKind::Jump(text) => elements.push(Element::Jump(text)),
-            LineKind::Byline(names) => elements.push(Element::Byline(names)),
-            LineKind::Blank | LineKind::Text(_) | LineKind::Credit(_) => {}
+            LineKind::Markdown(level, text) => self.push_heading(text, Some(level)),
+            LineKind::Bold(text) => self.push_label(text, blanks_before == 0),
+            LineKind::Jump(text) => self.elements.push(Element::Jump(text)),
+            LineKind::Byline(names) => self.elements.push(Element::Byline(names)),
+            LineKind::Blank | LineKind::Text(_) => {}
         }
     }
-    flush_block(&mut block, &mut elements);
-    elements
+
+    fn push_heading(&mut self, text: String, level: Option<u8>) {
+        let cleaned = clean_heading(&text);
+        let doubled = undo_doubling(&text).is_some();
+        if let Some(captures) = COLUMN_CODE.captures(&cleaned).filter(|_| doubled) {
+            let name = trim_layout(&captures["name"]).to_string();
+            self.elements.push(Element::Label(name));
+            return;
+        }
+        let line = HeadingLine { text, level };
+        if let Some(Element::Headings(lines)) = self.elements.last_mut() {
+            lines.push(line);
+        } else {
+            self.elements.push(Element::Headings(vec![line]));
+        }
+    }
+
+    /// A label absorbs the heading lines printed in the same text box (a
+    /// column banner such as a slogan or a sponsor line).
+    fn push_label(&mut self, text: String, absorb_previous: bool) {
+        if let Some(Element::Headings(lines)) = self.elements.last() {
+            if lines.len() <= 2 && absorb_previous {
+                self.elements.pop();
+            }
+        }
+        self.elements.push(Element::Label(text));
+        self.block_after_label = true;
+    }
+
+    /// Turns the current block of text lines into heading or paragraph elements.
+    fn flush_block(&mut self) {
+        if self.block.is_empty() {
+            return;
+        }
+        let lines = std::mem::take(&mut self.block);
+        if self.block_after_label && lines.len() <= 2 && lines.iter().all(|l| heading_like(l)) {
+            // Banner lines under a label belong to the label.
+            return;
+        }
+        if lines.iter().any(|l| PINYIN_LINE.is_match(l)) && lines.len() <= 3 {
+            let label: Vec<&str> = lines
+                .iter()
+                .map(String::as_str)
+                .filter(|l| !PINYIN_LINE.is_match(l))
+                .collect();
+            self.push_label(label.join(" "), false);
+            self.block_after_label = false;
+            return;
+        }
+        let previous_open = matches!(self.elements.last(), Some(Element::Paragraph { text, .. }) if !ends_sentence(text));
+        // In a narrow column, a short fragment after an unfinished sentence continues it.
+        let continues_narrow = previous_open && self.last_body_line_chars <= NARROW_LINE;
+        let opens_article = lines.first().is_some_and(|l| starts_article(l));
+        if lines.len() <= 3
+            && !opens_article
+            && !continues_narrow
+            && lines.iter().all(|l| heading_like(l))
+        {
+            for line in lines {
+                self.push_heading(line, None);
+            }
+            return;
+        }
+        self.last_body_line_chars = lines.last().map(|l| l.chars().count()).unwrap_or(0);
+        let isolated = self.blanks_before_block >= 2;
+        self.push_paragraphs(&lines, previous_open, isolated);
+    }
+
+    /// Splits a body block into paragraphs and appends them; the first joins the
+    /// previous paragraph when that one stopped mid-sentence (a layout gap).
+    fn push_paragraphs(&mut self, lines: &[String], previous_open: bool, isolated: bool) {
+        let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
+        for line in lines {
+            let current_done = paragraphs
+                .last()
+                .is_none_or(|p| p.is_empty() || ends_sentence(p.last().unwrap_or(&"")));
+            if starts_article(line)
+                && current_done
+                && paragraphs.last().is_some_and(|p| !p.is_empty())
+            {
+                paragraphs.push(Vec::new());
+            }
+            if let Some(current) = paragraphs.last_mut() {
+                current.push(line.as_str());
+            }
+            let length = line.chars().count();
+            let short_line = length + 2 <= width || length > 60;
+            if ends_sentence(line) && short_line {
+                paragraphs.push(Vec::new());
+            }
+        }
+        let paragraphs: Vec<Vec<&str>> = paragraphs.into_iter().filter(|p| !p.is_empty()).collect();
+        let single = paragraphs.len() == 1;
+        for (index, paragraph) in paragraphs.into_iter().enumerate() {
+            let text = join_wrapped(paragraph.iter().copied());
+            let continues = index == 0 && previous_open && !starts_article(&text);
+            match self.elements.last_mut() {
+                Some(Element::Paragraph { text: previous, .. }) if continues => {
+                    let joined = join_wrapped([previous.as_str(), text.as_str()]);
+                    *previous = joined;
+                }
+                _ => self.elements.push(Element::Paragraph {
+                    text,
+                    isolated: isolated && single && index == 0,
+                }),
+            }
+        }
+    }
 }
 
-/// Classifies one raw line, splitting a trailing jump off a body line.
+/// Classifies one raw line, splitting a trailing jump or credit off a body line.
 fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
     let line = trim_layout(raw.trim_end_matches('\r'));
     if line.is_empty() {
@@ -139,7 +293,35 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         kinds.push(LineKind::Byline(names));
         return;
     }
+    if let Some((body, kind)) = trailing_credit(&line) {
+        kinds.push(LineKind::Text(body));
+        kinds.push(kind);
+        return;
+    }
     kinds.push(LineKind::Text(line));
+}
+
+/// Splits a credit printed at the end of a paragraph line: a photo credit
+/// (`… 摄`) or a reporter's signature (`…。记者 王春宇`).
+fn trailing_credit(line: &str) -> Option<(String, LineKind)> {
+    let captures = TRAILING_CREDIT.captures(line)?;
+    let credit = captures.name("credit")?.as_str();
+    let has_mark = captures.name("mark").is_some();
+    let has_role = starts_with_role(credit);
+    if !has_mark && !has_role {
+        return None;
+    }
+    let names = names_in_credit(credit.trim_end_matches(['摄', '撰']));
+    if names.is_empty() {
+        return None;
+    }
+    let body = trim_layout(&captures["body"]).to_string();
+    let kind = if has_mark {
+        LineKind::Credit(names)
+    } else {
+        LineKind::Byline(names)
+    };
+    Some((body, kind))
 }
 
 /// Removes markdown bold markers.
@@ -177,88 +359,23 @@ fn byline(line: &str) -> Option<Vec<String>> {
 fn heading_like(line: &str) -> bool {
     let count = line.chars().count();
     let enumerates = line.contains('、') && count > 24;
-    count <= 40
+    let doubled = undo_doubling(line).is_some();
+    (count <= 40 || doubled)
         && !enumerates
         && !line.contains(['。', '，', '；', ','])
         && !line.ends_with(['：', ':', '、'])
 }
 
-fn push_heading(elements: &mut Vec<Element>, text: String, level: Option<u8>) {
-    let line = HeadingLine { text, level };
-    if let Some(Element::Headings(lines)) = elements.last_mut() {
-        lines.push(line);
-    } else {
-        elements.push(Element::Headings(vec![line]));
-    }
-}
-
-/// Turns a block of consecutive text lines into heading or paragraph elements.
-fn flush_block(block: &mut Vec<String>, elements: &mut Vec<Element>) {
-    if block.is_empty() {
-        return;
-    }
-    let lines = std::mem::take(block);
-    if lines.iter().any(|l| PINYIN_LINE.is_match(l)) && lines.len() <= 3 {
-        let label: Vec<&str> = lines
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !PINYIN_LINE.is_match(l))
-            .collect();
-        elements.push(Element::Label(label.join(" ")));
-        return;
-    }
-    let previous_open = matches!(elements.last(), Some(Element::Paragraph(p)) if !ends_sentence(p));
-    let opens_article = lines
-        .first()
-        .is_some_and(|l| super::dateline::starts_article(l));
-    if lines.len() <= 3
-        && !opens_article
-        && lines.iter().all(|l| heading_like(l))
-        && !(previous_open && lines.len() == 1)
-    {
-        for line in lines {
-            push_heading(elements, line, None);
-        }
-        return;
-    }
-    push_paragraphs(&lines, elements, previous_open);
-}
-
-/// Splits a body block into paragraphs and appends them; the first joins the
-/// previous paragraph when that one stopped mid-sentence (a layout gap).
-fn push_paragraphs(lines: &[String], elements: &mut Vec<Element>, previous_open: bool) {
-    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
-    for line in lines {
-        if super::dateline::starts_article(line) && paragraphs.last().is_some_and(|p| !p.is_empty())
-        {
-            paragraphs.push(Vec::new());
-        }
-        if let Some(current) = paragraphs.last_mut() {
-            current.push(line.as_str());
-        }
-        let length = line.chars().count();
-        let short_line = length + 2 <= width || length > 60;
-        if ends_sentence(line) && short_line {
-            paragraphs.push(Vec::new());
-        }
-    }
-    for (index, paragraph) in paragraphs.into_iter().filter(|p| !p.is_empty()).enumerate() {
-        let text = join_wrapped(paragraph.iter().copied());
-        let continues = index == 0 && previous_open && !super::dateline::starts_article(&text);
-        match elements.last_mut() {
-            Some(Element::Paragraph(previous)) if continues => {
-                let joined = join_wrapped([previous.as_str(), text.as_str()]);
-                *previous = joined;
-            }
-            _ => elements.push(Element::Paragraph(text)),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn paragraph(text: &str) -> Element {
+        Element::Paragraph {
+            text: text.into(),
+            isolated: false,
+        }
+    }
 
     #[test]
     fn groups_headings_bylines_paragraphs_jumps_and_photos() {
@@ -269,9 +386,8 @@ mod tests {
         assert_eq!(
             elements,
             vec![
-                Element::Paragraph(
+                paragraph(
                     "本报讯（记者 刘吟）2月3日上午，市委副书记、市长常书铭带领有关负责人调研。"
-                        .into()
                 ),
                 Element::Headings(vec![
                     HeadingLine {
@@ -288,7 +404,7 @@ mod tests {
                     caption: Some("工人正在养护新栽种的蓝莓、樱桃树。".into()),
                     authors: vec!["曹伟".into()]
                 },
-                Element::Paragraph("着铿锵的力量。".into()),
+                paragraph("着铿锵的力量。"),
                 Element::Jump("（下转第2版）".into()),
             ]
         );
@@ -299,9 +415,36 @@ mod tests {
         let page = "今年，我省侯马市成功申办成\n\n为全国第六届“万步有约”大赛的\n主办城市。\n";
         assert_eq!(
             page_elements(page),
-            vec![Element::Paragraph(
-                "今年，我省侯马市成功申办成为全国第六届“万步有约”大赛的主办城市。".into()
+            vec![paragraph(
+                "今年，我省侯马市成功申办成为全国第六届“万步有约”大赛的主办城市。"
             )]
+        );
+    }
+
+    #[test]
+    fn splits_credits_printed_at_the_end_of_a_paragraph() {
+        let page = "团员们参观学习，矢志不渝跟党走。张昊宇 摄\n\n作为市政建设的生力军，是一种幸福。记者 王春宇\n";
+        assert_eq!(
+            page_elements(page),
+            vec![
+                Element::Photo {
+                    caption: Some("团员们参观学习，矢志不渝跟党走。".into()),
+                    authors: vec!["张昊宇".into()]
+                },
+                paragraph("作为市政建设的生力军，是一种幸福。"),
+                Element::Byline(vec!["王春宇".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn turns_column_codes_and_pinyin_blocks_into_labels() {
+        let page = "就地过年就地过年 暖在身边暖在身边JZ\n\nJZ第一视线\nDI YI SHI XIAN\n\n新华社北京2月3日电（记者余\n俊杰）中国互联网络信息中心发布报告。\n";
+        let elements = page_elements(page);
+        assert_eq!(elements[0], Element::Label("就地过年 暖在身边".into()));
+        assert_eq!(elements[1], Element::Label("JZ第一视线".into()));
+        assert!(
+            matches!(&elements[2], Element::Paragraph { text, .. } if text.starts_with("新华社北京2月3日电（记者余俊杰）"))
         );
     }
 }

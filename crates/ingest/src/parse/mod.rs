@@ -6,6 +6,7 @@ mod assemble;
 pub mod credit;
 pub mod dateline;
 mod elements;
+mod headline;
 
 use baokan_common::ParsedArticle;
 
