@@ -61,6 +61,12 @@ pub fn decode_page(bytes: &[u8]) -> Result<DecodedPage, DecodeError> {
         }
         Err(_) => {}
     }
+    if let Some(offset) = mostly_utf8(bytes) {
+        return Err(DecodeError::Malformed {
+            encoding: "UTF-8",
+            offset,
+        });
+    }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
@@ -85,6 +91,39 @@ pub fn decode_page(bytes: &[u8]) -> Result<DecodedPage, DecodeError> {
     };
     let text = decode_strictly(encoding, bytes, 0)?;
     finish(text, encoding_name(encoding))
+}
+
+/// For bytes that are UTF-8 apart from a few broken sequences, returns the
+/// offset of the first one (the file is damaged UTF-8, not another encoding).
+fn mostly_utf8(bytes: &[u8]) -> Option<usize> {
+    let mut rest = bytes;
+    let mut consumed = 0;
+    let mut first_error = None;
+    let mut errors = 0usize;
+    let mut multibyte = 0usize;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                multibyte += valid.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(error) => {
+                let valid_up_to = error.valid_up_to();
+                multibyte += std::str::from_utf8(&rest[..valid_up_to])
+                    .map_or(0, |v| v.chars().filter(|c| !c.is_ascii()).count());
+                first_error.get_or_insert(consumed + valid_up_to);
+                errors += 1;
+                let skip =
+                    valid_up_to + error.error_len().unwrap_or(rest.len() - valid_up_to).max(1);
+                consumed += skip;
+                rest = &rest[skip.min(rest.len())..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    first_error.filter(|_| multibyte >= 4 * errors)
 }
 
 /// Names encodings the way users know them.

@@ -29,6 +29,16 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Scores the parser against hand-annotated pages (`*.expected.json`):
+    /// segmentation precision/recall/F1, title and author accuracy.
+    Eval {
+        /// Folders of annotation files.
+        #[arg(default_value = "fixtures/parser")]
+        folders: Vec<PathBuf>,
+        /// Also print every mismatch.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Ingests page files and folders (recursively, .txt and .md) into PostgreSQL.
     Run {
         /// PostgreSQL connection URL.
@@ -69,6 +79,7 @@ async fn main() -> ExitCode {
 async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { json, files } => parse_files(json, &files),
+        Command::Eval { folders, verbose } => evaluate(&folders, verbose),
         Command::Run {
             database_url,
             paper,
@@ -147,4 +158,21 @@ fn parse_files(json: bool, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn evaluate(folders: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
+    let mut total = baokan_ingest::evaluate::Score::default();
+    for folder in folders {
+        for (file, score, misses) in baokan_ingest::evaluate::evaluate_folder(folder)? {
+            println!("{}: {score}", file.display());
+            if verbose {
+                for miss in misses {
+                    println!("    item {}: {}", miss.gold_index, miss.what);
+                }
+            }
+            total.add(&score);
+        }
+    }
+    println!("TOTAL: {total}");
+    Ok(ExitCode::SUCCESS)
 }

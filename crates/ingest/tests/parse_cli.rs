@@ -137,3 +137,51 @@ fn empty_and_binary_files_fail_with_a_reason() {
         .as_array()
         .is_some_and(|a| !a.is_empty()));
 }
+
+#[test]
+fn utf16_and_bom_copies_of_every_seed_parse_to_the_same_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in seeds() {
+        let text = std::fs::read_to_string(&seed).unwrap();
+        let mut utf16le = vec![0xff, 0xfe];
+        utf16le.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        let mut utf16be = vec![0xfe, 0xff];
+        utf16be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        let mut bom = vec![0xef, 0xbb, 0xbf];
+        bom.extend_from_slice(text.as_bytes());
+        let copies = [
+            ("le.txt", utf16le, "UTF-16LE"),
+            ("be.txt", utf16be, "UTF-16BE"),
+            ("bom.txt", bom, "UTF-8"),
+        ];
+        let mut files = vec![seed.clone()];
+        for (name, bytes, _) in &copies {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            files.push(path);
+        }
+        let (ok, lines) = parse_json(&files);
+        assert!(ok);
+        for (line, (_, _, encoding)) in lines[1..].iter().zip(&copies) {
+            assert_eq!(line["encoding"], *encoding);
+            assert_eq!(
+                line["articles"], lines[0]["articles"],
+                "{seed:?} as {encoding}"
+            );
+        }
+    }
+}
+
+#[test]
+fn undecodable_bytes_are_rejected_with_their_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.txt");
+    let mut bytes = "本报讯 正文".as_bytes().to_vec();
+    bytes.extend_from_slice(&[0xe4, 0xb8]);
+    bytes.extend_from_slice("继续。".as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let (ok, lines) = parse_json(&[path]);
+    assert!(!ok);
+    let error = lines[0]["error"].as_str().unwrap();
+    assert!(error.contains("byte offset 16"), "{error}");
+}
