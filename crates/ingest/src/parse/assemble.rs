@@ -114,6 +114,13 @@ struct Assembler {
     pending_headings: Vec<HeadingLine>,
     pending_authors: Vec<String>,
     pending_label: Option<String>,
+    /// `（上接第1版）` lines: they open the story that follows them.
+    pending_jumps: Vec<String>,
+}
+
+/// Returns true for a jump line saying where the text continues from.
+fn continues_from_elsewhere(jump: &str) -> bool {
+    jump.contains("上接") || jump.contains("紧接") || jump.contains("接第") || jump.contains("续")
 }
 
 /// Assigns the elements of one page to articles and photos.
@@ -129,6 +136,7 @@ pub fn assemble(elements: Vec<Element>) -> Vec<ParsedArticle> {
         pending_headings: Vec::new(),
         pending_authors: Vec::new(),
         pending_label: None,
+        pending_jumps: Vec::new(),
     };
     let mut elements = elements.into_iter().enumerate().peekable();
     while let Some((index, element)) = elements.next() {
@@ -171,8 +179,15 @@ impl Assembler {
                 }
             }
             Element::Jump(jump) => {
-                let current = self.current.get_or_insert_with(|| Draft::new(index));
-                current.article.jumps.push(jump);
+                let opens_next = continues_from_elsewhere(&jump)
+                    && (self.current.as_ref().is_none_or(|c| c.has_body())
+                        || !self.pending_headings.is_empty());
+                if opens_next && continues_story(next) {
+                    self.pending_jumps.push(jump);
+                } else {
+                    let current = self.current.get_or_insert_with(|| Draft::new(index));
+                    current.article.jumps.push(jump);
+                }
             }
             Element::Photo { caption, authors } => self.push_photo(index, caption, authors),
         }
@@ -283,6 +298,7 @@ impl Assembler {
         let opens_article = starts_article(&text);
         let start_new = match self.current.as_ref() {
             None => true,
+            Some(_) if !self.pending_jumps.is_empty() => true,
             Some(_) if self.headline_first && !self.pending_headings.is_empty() => true,
             Some(current) => {
                 (opens_article && current.has_body()) || (!self.headline_first && current.titled())
@@ -306,6 +322,7 @@ impl Assembler {
             if let Some(label) = self.pending_label.take() {
                 draft.article.column = Some(label);
             }
+            draft.article.jumps.append(&mut self.pending_jumps);
             self.current = Some(draft);
         }
         if let Some(current) = self.current.as_mut() {
@@ -464,5 +481,33 @@ mod tests {
             articles[0].paragraphs,
             ["本报讯招聘活动包括焊工、行政主管、机电工程师等岗位。"]
         );
+    }
+}
+
+#[cfg(test)]
+mod jump_tests {
+    use super::*;
+
+    #[test]
+    fn a_continued_from_jump_opens_the_story_after_it() {
+        let articles = assemble(vec![
+            Element::Headings(vec![HeadingLine {
+                text: "第一篇".into(),
+                level: None,
+            }]),
+            Element::Paragraph {
+                text: "本报讯 第一篇正文。".into(),
+                isolated: false,
+            },
+            Element::Jump("（下转第2版）".into()),
+            Element::Jump("（上接第1版）".into()),
+            Element::Paragraph {
+                text: "续篇正文。".into(),
+                isolated: false,
+            },
+        ]);
+        assert_eq!(articles.len(), 2);
+        assert_eq!(articles[0].jumps, ["（下转第2版）"]);
+        assert_eq!(articles[1].jumps, ["（上接第1版）"]);
     }
 }

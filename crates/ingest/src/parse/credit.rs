@@ -10,7 +10,7 @@ use crate::text::{is_han, trim_layout};
 /// Role words that precede names in a credit, longest forms first.
 static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台))?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员)|摄影",
+        r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台))?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员)|摄影报道|摄影|(?:文\s*[/／]\s*图|文图|文|图|摄影|摄)\s*[/／:：]",
     )
     .expect("role regex")
 });
@@ -94,6 +94,12 @@ mod tests {
             names_in_credit("本报记者 臧力卿 曹飞 董芳"),
             ["臧力卿", "曹飞", "董芳"]
         );
+    }
+
+    #[test]
+    fn reads_slash_credits() {
+        assert_eq!(names_in_credit("文/张三 图/李四"), ["张三", "李四"]);
+        assert!(starts_with_role("文／张三"));
     }
 
     #[test]

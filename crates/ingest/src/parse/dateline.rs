@@ -10,8 +10,8 @@ use super::credit::{agency_in, names_in_credit};
 static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^\s*(?P<dateline>",
-        r"(?:本报|本刊)[\p{Han}\s]{0,8}?(?:[\d\s]{1,4}月[\d\s]{1,4}日)?\s*讯",
-        r"|(?:新华社|中新社|中新网|人民日报|人民网|央视网|新华网|[\p{Han}]{2,6}日报)[\p{Han}\s]{0,10}?[\d\s]{1,4}月[\d\s]{1,4}日\s*电",
+        r"(?:本报|本刊)[\p{Han}\s]{0,8}?(?:[\d\s]{1,4}月[\d\s]{1,4}日)?\s*[讯电]",
+        r"|(?:据)?(?:新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网|[\p{Han}]{2,6}日报)[\p{Han}\s]{0,10}?(?:[\d\s]{1,4}月[\d\s]{1,4}日)?\s*电",
         r")\s*(?:[（(](?P<credit>[^（）()]{1,60})[）)])?",
         r"|^\s*[（(](?P<bare_credit>[^（）()]{0,20}(?:记\s*者|通讯员)[^（）()]{1,40})[）)]",
     ))
@@ -88,6 +88,28 @@ mod tests {
         let spaced = parse_dateline(" 本报讯 （记者 王 志 敏）2 月 2").unwrap();
         assert_eq!(spaced.dateline.as_deref(), Some("本报讯"));
         assert_eq!(spaced.authors, ["王志敏"]);
+    }
+
+    #[test]
+    fn reads_other_papers_habits() {
+        assert_eq!(
+            parse_dateline("本报北京3月5日电（记者 张三）")
+                .unwrap()
+                .dateline
+                .as_deref(),
+            Some("本报北京3月5日电")
+        );
+        let agency = parse_dateline("新华社北京电（记者 李四）国务院").unwrap();
+        assert_eq!(
+            (agency.dateline.as_deref(), agency.source.as_deref()),
+            (Some("新华社北京电"), Some("新华社"))
+        );
+        assert_eq!(
+            parse_dateline("（通讯员 李明 记者 王 志 敏）近日")
+                .unwrap()
+                .authors,
+            ["李明", "王志敏"]
+        );
     }
 
     #[test]

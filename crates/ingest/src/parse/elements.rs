@@ -41,7 +41,7 @@ pub enum Element {
 }
 
 static JUMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[（(]\s*(?:下转|上接|紧接|转|接|续)\s*第?\s*[0-9０-９一二三四五六七八九十]+\s*[版页面]\s*[）)]\s*$")
+    Regex::new(r"(?:[（(]\s*(?:下转|上接|紧接|转|接|续|详见|见)\s*第?\s*[0-9０-９一二三四五六七八九十]+\s*[版页面]\s*[）)]|^(?:下转|上接|紧接|详见|见)\s*第\s*[0-9０-９一二三四五六七八九十]+\s*[版页面])\s*$")
         .expect("jump regex")
 });
 static MARKDOWN_HEADING: LazyLock<Regex> =
@@ -256,6 +256,9 @@ impl ElementBuilder {
 /// Classifies one raw line, splitting a trailing jump or credit off a body line.
 fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
     let line = trim_layout(raw.trim_end_matches('\r'));
+    // Layout bullets before bylines and captions carry no text.
+    let line =
+        trim_layout(line.trim_start_matches(['■', '□', '●', '○', '◆', '◇', '▲', '△', '★', '☆']));
     if line.is_empty() {
         kinds.push(LineKind::Blank);
         return;
