@@ -48,11 +48,7 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPo
 /// Like [`connect_and_migrate`], but waits for an unreachable database with
 /// exponential backoff (up to 5 s between tries) for at most `patience`.
 /// Logs once when the database is unreachable and once when it answers.
-pub async fn connect_with_retry(
-    url: &str,
-    max_connections: u32,
-    patience: Duration,
-) -> Result<PgPool, DbError> {
+pub async fn connect_with_retry(url: &str, max_connections: u32, patience: Duration) -> Result<PgPool, DbError> {
     let started = tokio::time::Instant::now();
     let mut delay = Duration::from_millis(100);
     let mut warned = false;

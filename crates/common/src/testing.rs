@@ -19,35 +19,23 @@ pub struct TestDatabase {
 
 /// Returns the admin URL tests create databases through.
 pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 /// Creates and migrates a new database with a unique name.
 pub async fn fresh_database() -> TestDatabase {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let admin = admin_url();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = format!(
-        "{TEST_DATABASE_PREFIX}{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        nanos
-    );
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let name =
+        format!("{TEST_DATABASE_PREFIX}{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos);
     let mut connection = PgConnection::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("tests need PostgreSQL at DATABASE_URL={admin}: {e}"));
-    connection
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create test database");
+    connection.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
     let url = replace_database(&admin, &name);
-    let pool = crate::db::connect_and_migrate(&url, 8)
-        .await
-        .expect("migrate test database");
+    let pool = crate::db::connect_and_migrate(&url, 8).await.expect("migrate test database");
     TestDatabase { url, pool }
 }
 
@@ -74,17 +62,8 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name_and_keeps_parameters() {
-        assert_eq!(
-            replace_database("postgres://u@h:5/postgres", "x"),
-            "postgres://u@h:5/x"
-        );
-        assert_eq!(
-            replace_database("postgres://u@h:5/p?sslmode=disable", "x"),
-            "postgres://u@h:5/x?sslmode=disable"
-        );
-        assert_eq!(
-            replace_database("postgres://u@h:5", "x"),
-            "postgres://u@h:5/x"
-        );
+        assert_eq!(replace_database("postgres://u@h:5/postgres", "x"), "postgres://u@h:5/x");
+        assert_eq!(replace_database("postgres://u@h:5/p?sslmode=disable", "x"), "postgres://u@h:5/x?sslmode=disable");
+        assert_eq!(replace_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
     }
 }

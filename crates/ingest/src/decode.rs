@@ -24,14 +24,9 @@ pub enum DecodeError {
     Binary { byte: u8, offset: usize },
     /// The bytes are not valid in the detected encoding.
     #[error("cannot decode as {encoding}: invalid byte sequence at byte offset {offset}")]
-    Malformed {
-        encoding: &'static str,
-        offset: usize,
-    },
+    Malformed { encoding: &'static str, offset: usize },
     /// No supported encoding fits the bytes.
-    #[error(
-        "unsupported encoding (looks like {guess}); convert the file to UTF-8, GB18030 or Big5"
-    )]
+    #[error("unsupported encoding (looks like {guess}); convert the file to UTF-8, GB18030 or Big5")]
     Unsupported { guess: &'static str },
 }
 
@@ -42,30 +37,18 @@ pub fn decode_page(bytes: &[u8]) -> Result<DecodedPage, DecodeError> {
         return finish(text, encoding_name(encoding));
     }
     if let Some(offset) = bytes.iter().position(|&b| is_binary_byte(b)) {
-        return Err(DecodeError::Binary {
-            byte: bytes[offset],
-            offset,
-        });
+        return Err(DecodeError::Binary { byte: bytes[offset], offset });
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => return finish(text.to_string(), "UTF-8"),
-        Err(error)
-            if bytes.is_ascii()
-                || error.error_len().is_none() && error.valid_up_to() + 4 > bytes.len() =>
-        {
+        Err(error) if bytes.is_ascii() || error.error_len().is_none() && error.valid_up_to() + 4 > bytes.len() => {
             // A truncated last character in otherwise valid UTF-8: report it as such.
-            return Err(DecodeError::Malformed {
-                encoding: "UTF-8",
-                offset: error.valid_up_to(),
-            });
+            return Err(DecodeError::Malformed { encoding: "UTF-8", offset: error.valid_up_to() });
         }
         Err(_) => {}
     }
     if let Some(offset) = mostly_utf8(bytes) {
-        return Err(DecodeError::Malformed {
-            encoding: "UTF-8",
-            offset,
-        });
+        return Err(DecodeError::Malformed { encoding: "UTF-8", offset });
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
@@ -76,18 +59,10 @@ pub fn decode_page(bytes: &[u8]) -> Result<DecodedPage, DecodeError> {
         GB18030
     } else if guess == UTF_8 {
         // Mostly UTF-8 with a broken sequence: report where it breaks.
-        let offset = std::str::from_utf8(bytes)
-            .err()
-            .map(|e| e.valid_up_to())
-            .unwrap_or(0);
-        return Err(DecodeError::Malformed {
-            encoding: "UTF-8",
-            offset,
-        });
+        let offset = std::str::from_utf8(bytes).err().map(|e| e.valid_up_to()).unwrap_or(0);
+        return Err(DecodeError::Malformed { encoding: "UTF-8", offset });
     } else {
-        return Err(DecodeError::Unsupported {
-            guess: guess.name(),
-        });
+        return Err(DecodeError::Unsupported { guess: guess.name() });
     };
     let text = decode_strictly(encoding, bytes, 0)?;
     finish(text, encoding_name(encoding))
@@ -113,8 +88,7 @@ fn mostly_utf8(bytes: &[u8]) -> Option<usize> {
                     .map_or(0, |v| v.chars().filter(|c| !c.is_ascii()).count());
                 first_error.get_or_insert(consumed + valid_up_to);
                 errors += 1;
-                let skip =
-                    valid_up_to + error.error_len().unwrap_or(rest.len() - valid_up_to).max(1);
+                let skip = valid_up_to + error.error_len().unwrap_or(rest.len() - valid_up_to).max(1);
                 consumed += skip;
                 rest = &rest[skip.min(rest.len())..];
                 if rest.is_empty() {
@@ -143,38 +117,27 @@ fn is_binary_byte(byte: u8) -> bool {
 }
 
 /// Decodes without replacement characters, reporting the first bad byte.
-fn decode_strictly(
-    encoding: &'static Encoding,
-    bytes: &[u8],
-    base_offset: usize,
-) -> Result<String, DecodeError> {
+fn decode_strictly(encoding: &'static Encoding, bytes: &[u8], base_offset: usize) -> Result<String, DecodeError> {
     let mut decoder = encoding.new_decoder_without_bom_handling();
-    let capacity = decoder
-        .max_utf8_buffer_length_without_replacement(bytes.len())
-        .unwrap_or(bytes.len() * 3);
+    let capacity = decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len() * 3);
     let mut text = String::with_capacity(capacity);
     let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
     match result {
         encoding_rs::DecoderResult::InputEmpty => Ok(text),
         encoding_rs::DecoderResult::Malformed(bad_length, unread_after_bad) => {
             let offset = read - unread_after_bad as usize - bad_length as usize;
-            Err(DecodeError::Malformed {
-                encoding: encoding_name(encoding),
-                offset: base_offset + offset,
-            })
+            Err(DecodeError::Malformed { encoding: encoding_name(encoding), offset: base_offset + offset })
         }
-        encoding_rs::DecoderResult::OutputFull => Err(DecodeError::Malformed {
-            encoding: encoding_name(encoding),
-            offset: base_offset + read,
-        }),
+        encoding_rs::DecoderResult::OutputFull => {
+            Err(DecodeError::Malformed { encoding: encoding_name(encoding), offset: base_offset + read })
+        }
     }
 }
 
 /// Rejects texts without content and texts with control characters.
 fn finish(text: String, encoding: &'static str) -> Result<DecodedPage, DecodeError> {
-    if let Some((offset, character)) = text
-        .char_indices()
-        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{0c}'))
+    if let Some((offset, character)) =
+        text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{0c}'))
     {
         let byte = u32::from(character).min(0xff) as u8;
         return Err(DecodeError::Binary { byte, offset });
@@ -189,8 +152,7 @@ fn finish(text: String, encoding: &'static str) -> Result<DecodedPage, DecodeErr
 mod tests {
     use super::*;
 
-    const PAGE: &str =
-        "本报太原4月8日讯（首席记者 贠娟绸）今天，山西省第六届“万步有约”健走激励大赛启动。";
+    const PAGE: &str = "本报太原4月8日讯（首席记者 贠娟绸）今天，山西省第六届“万步有约”健走激励大赛启动。";
 
     #[test]
     fn decodes_utf8_with_and_without_bom() {
@@ -211,23 +173,14 @@ mod tests {
         let (big5, _, had_errors) = BIG5.encode(traditional);
         assert!(!had_errors);
         let decoded = decode_page(&big5).unwrap();
-        assert_eq!(
-            (decoded.text.as_str(), decoded.encoding),
-            (traditional, "Big5")
-        );
+        assert_eq!((decoded.text.as_str(), decoded.encoding), (traditional, "Big5"));
     }
 
     #[test]
     fn decodes_utf16_with_bom() {
         let mut le = vec![0xff, 0xfe];
         le.extend(PAGE.encode_utf16().flat_map(|u| u.to_le_bytes()));
-        assert_eq!(
-            decode_page(&le).unwrap(),
-            DecodedPage {
-                text: PAGE.into(),
-                encoding: "UTF-16LE"
-            }
-        );
+        assert_eq!(decode_page(&le).unwrap(), DecodedPage { text: PAGE.into(), encoding: "UTF-16LE" });
         let mut be = vec![0xfe, 0xff];
         be.extend(PAGE.encode_utf16().flat_map(|u| u.to_be_bytes()));
         assert_eq!(decode_page(&be).unwrap().encoding, "UTF-16BE");
@@ -237,25 +190,13 @@ mod tests {
     fn rejects_empty_and_binary() {
         assert_eq!(decode_page(b""), Err(DecodeError::Empty));
         assert_eq!(decode_page(b"  \n\r\n "), Err(DecodeError::Empty));
-        assert_eq!(
-            decode_page(b"\x89PNG\r\n\x1a\n\0\0"),
-            Err(DecodeError::Binary {
-                byte: 0x1a,
-                offset: 6
-            })
-        );
+        assert_eq!(decode_page(b"\x89PNG\r\n\x1a\n\0\0"), Err(DecodeError::Binary { byte: 0x1a, offset: 6 }));
     }
 
     #[test]
     fn rejects_broken_utf8_with_offset() {
         let mut bytes = PAGE.as_bytes().to_vec();
         bytes.truncate(bytes.len() - 1);
-        assert_eq!(
-            decode_page(&bytes),
-            Err(DecodeError::Malformed {
-                encoding: "UTF-8",
-                offset: PAGE.len() - 3
-            })
-        );
+        assert_eq!(decode_page(&bytes), Err(DecodeError::Malformed { encoding: "UTF-8", offset: PAGE.len() - 3 }));
     }
 }

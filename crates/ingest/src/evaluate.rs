@@ -132,20 +132,11 @@ pub struct Miss {
 #[derive(Debug, thiserror::Error)]
 pub enum EvaluateError {
     #[error("{path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: invalid annotation: {source}")]
-    Annotation {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Annotation { path: PathBuf, source: serde_json::Error },
     #[error("{path}: {source}")]
-    Page {
-        path: PathBuf,
-        source: PageFileError,
-    },
+    Page { path: PathBuf, source: PageFileError },
 }
 
 fn squeeze(text: &str) -> String {
@@ -159,16 +150,9 @@ fn same_text(predicted: &Option<String>, gold: &Option<String>) -> bool {
 
 /// Scores predicted items against the gold items of one page.
 pub fn score_page(predicted: &[ParsedArticle], gold: &[GoldArticle]) -> (Score, Vec<Miss>) {
-    let bodies: Vec<String> = predicted
-        .iter()
-        .map(|a| squeeze(&a.paragraphs.concat()))
-        .collect();
+    let bodies: Vec<String> = predicted.iter().map(|a| squeeze(&a.paragraphs.concat())).collect();
     let mut used = vec![false; predicted.len()];
-    let mut score = Score {
-        gold: gold.len(),
-        predicted: predicted.len(),
-        ..Score::default()
-    };
+    let mut score = Score { gold: gold.len(), predicted: predicted.len(), ..Score::default() };
     let mut misses = Vec::new();
     for (gold_index, expected) in gold.iter().enumerate() {
         let start = squeeze(&expected.body_start);
@@ -182,26 +166,19 @@ pub fn score_page(predicted: &[ParsedArticle], gold: &[GoldArticle]) -> (Score, 
                 }
         });
         let Some(index) = found else {
-            misses.push(Miss {
-                gold_index,
-                what: format!("no item with body {start}…{end}"),
-            });
+            misses.push(Miss { gold_index, what: format!("no item with body {start}…{end}") });
             continue;
         };
         used[index] = true;
         score.matched += 1;
         let article = &predicted[index];
-        let mut check =
-            |right: bool, counter: &mut usize, field: &str, got: String, want: String| {
-                if right {
-                    *counter += 1;
-                } else {
-                    misses.push(Miss {
-                        gold_index,
-                        what: format!("{field}: got {got}, want {want}"),
-                    });
-                }
-            };
+        let mut check = |right: bool, counter: &mut usize, field: &str, got: String, want: String| {
+            if right {
+                *counter += 1;
+            } else {
+                misses.push(Miss { gold_index, what: format!("{field}: got {got}, want {want}") });
+            }
+        };
         check(
             same_text(&article.title, &expected.title),
             &mut score.titles_right,
@@ -254,10 +231,7 @@ pub fn score_page(predicted: &[ParsedArticle], gold: &[GoldArticle]) -> (Score, 
 
 /// Evaluates every `*.expected.json` in a folder; returns per-file scores and misses.
 pub fn evaluate_folder(dir: &Path) -> Result<Vec<(PathBuf, Score, Vec<Miss>)>, EvaluateError> {
-    let read_error = |source| EvaluateError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let read_error = |source| EvaluateError::Read { path: dir.to_path_buf(), source };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(read_error)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -266,20 +240,13 @@ pub fn evaluate_folder(dir: &Path) -> Result<Vec<(PathBuf, Score, Vec<Miss>)>, E
     files.sort();
     let mut results = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| EvaluateError::Read {
-            path: file.clone(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|source| EvaluateError::Read { path: file.clone(), source })?;
         let gold: GoldPage =
-            serde_json::from_str(&text).map_err(|source| EvaluateError::Annotation {
-                path: file.clone(),
-                source,
-            })?;
+            serde_json::from_str(&text).map_err(|source| EvaluateError::Annotation { path: file.clone(), source })?;
         let page_path = file.parent().unwrap_or(dir).join(&gold.page);
-        let page = read_page_file(&page_path).map_err(|source| EvaluateError::Page {
-            path: page_path.clone(),
-            source,
-        })?;
+        let page =
+            read_page_file(&page_path).map_err(|source| EvaluateError::Page { path: page_path.clone(), source })?;
         let (score, misses) = score_page(&page.parsed.articles, &gold.articles);
         results.push((file, score, misses));
     }
@@ -310,10 +277,7 @@ mod tests {
             body_end: "结束。".into(),
         };
         let (score, misses) = score_page(&[article, extra], &[gold]);
-        assert_eq!(
-            (score.matched, score.titles_right, score.authors_right),
-            (1, 1, 1)
-        );
+        assert_eq!((score.matched, score.titles_right, score.authors_right), (1, 1, 1));
         assert!(misses.is_empty());
         assert_eq!(score.precision(), 0.5);
         assert_eq!(score.recall(), 1.0);

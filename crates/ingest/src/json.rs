@@ -27,10 +27,7 @@ pub struct FailedFileJson<'a> {
 
 /// Renders a parsed file as one JSON line.
 pub fn parsed_file_line(file: &str, page: &PageFile) -> Result<String, serde_json::Error> {
-    let issue_month_day = page
-        .parsed
-        .month_day
-        .map(|(month, day)| format!("{month:02}-{day:02}"));
+    let issue_month_day = page.parsed.month_day.map(|(month, day)| format!("{month:02}-{day:02}"));
     serde_json::to_string(&ParsedFileJson {
         file,
         encoding: page.encoding,

@@ -80,34 +80,14 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { json, files } => parse_files(json, &files),
         Command::Eval { folders, verbose } => evaluate(&folders, verbose),
-        Command::Run {
-            database_url,
-            paper,
-            date,
-            page,
-            paths,
-        } => {
-            let pool = baokan_common::db::connect_with_retry(
-                &database_url,
-                4,
-                std::time::Duration::from_secs(30),
-            )
-            .await
-            .context("connecting to PostgreSQL")?;
-            let flags = PageMetadata {
-                paper,
-                issue_date: date,
-                page_number: page,
-            };
-            let summary = baokan_ingest::run::run(&pool, &paths, &flags)
+        Command::Run { database_url, paper, date, page, paths } => {
+            let pool = baokan_common::db::connect_with_retry(&database_url, 4, std::time::Duration::from_secs(30))
                 .await
-                .context("ingest run stopped")?;
+                .context("connecting to PostgreSQL")?;
+            let flags = PageMetadata { paper, issue_date: date, page_number: page };
+            let summary = baokan_ingest::run::run(&pool, &paths, &flags).await.context("ingest run stopped")?;
             println!("{summary}");
-            Ok(if summary.pages_failed > 0 {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if summary.pages_failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
     }
 }
@@ -118,18 +98,9 @@ fn parse_files(json: bool, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     for path in files {
         let file = path.to_string_lossy();
         match read_page_file(path) {
-            Ok(page) if json => writeln!(
-                stdout,
-                "{}",
-                baokan_ingest::json::parsed_file_line(&file, &page)?
-            )?,
+            Ok(page) if json => writeln!(stdout, "{}", baokan_ingest::json::parsed_file_line(&file, &page)?)?,
             Ok(page) => {
-                writeln!(
-                    stdout,
-                    "{file} ({}): {} items",
-                    page.encoding,
-                    page.parsed.articles.len()
-                )?;
+                writeln!(stdout, "{file} ({}): {} items", page.encoding, page.parsed.articles.len())?;
                 for (ordinal, article) in page.parsed.articles.iter().enumerate() {
                     let title = article.title.as_deref().unwrap_or("(no headline)");
                     writeln!(
@@ -143,21 +114,13 @@ fn parse_files(json: bool, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
             Err(error) => {
                 failed = true;
                 if json {
-                    writeln!(
-                        stdout,
-                        "{}",
-                        baokan_ingest::json::failed_file_line(&file, error.to_string())?
-                    )?;
+                    writeln!(stdout, "{}", baokan_ingest::json::failed_file_line(&file, error.to_string())?)?;
                 }
                 eprintln!("baokan-ingest: {file}: {error}");
             }
         }
     }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn evaluate(folders: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {

@@ -34,8 +34,7 @@ impl PageMetadata {
             .and_then(|name| name.to_str())
             .filter(|name| !name.is_empty())
             .map(str::to_string);
-        if let (Some(page_number), Some(issue_date), Some(paper)) = (page_number, issue_date, paper)
-        {
+        if let (Some(page_number), Some(issue_date), Some(paper)) = (page_number, issue_date, paper) {
             metadata.page_number = Some(page_number);
             metadata.issue_date = Some(issue_date);
             metadata.paper = Some(paper);
@@ -67,14 +66,8 @@ mod tests {
 
     #[test]
     fn leaves_other_paths_unknown_and_flags_win() {
-        assert_eq!(
-            PageMetadata::from_path(Path::new("seeds/000_d426e6b5030342b4.txt")),
-            PageMetadata::default()
-        );
-        let flags = PageMetadata {
-            paper: Some("晋中日报".into()),
-            ..Default::default()
-        };
+        assert_eq!(PageMetadata::from_path(Path::new("seeds/000_d426e6b5030342b4.txt")), PageMetadata::default());
+        let flags = PageMetadata { paper: Some("晋中日报".into()), ..Default::default() };
         let merged = flags.or(PageMetadata::from_path(Path::new("x/2021-02-04/3.txt")));
         assert_eq!(merged.paper.as_deref(), Some("晋中日报"));
         assert_eq!(merged.issue_date, NaiveDate::from_ymd_opt(2021, 2, 4));

@@ -41,10 +41,7 @@ pub const MAX_PAGE_BYTES: u64 = 16 * 1024 * 1024;
 pub fn read_page_file(path: &Path) -> Result<PageFile, PageFileError> {
     let size = std::fs::metadata(path)?.len();
     if size > MAX_PAGE_BYTES {
-        return Err(PageFileError::TooLarge {
-            size,
-            limit: MAX_PAGE_BYTES,
-        });
+        return Err(PageFileError::TooLarge { size, limit: MAX_PAGE_BYTES });
     }
     let bytes = std::fs::read(path)?;
     Ok(page_from_bytes(&bytes)?)
@@ -55,10 +52,5 @@ pub fn page_from_bytes(bytes: &[u8]) -> Result<PageFile, DecodeError> {
     let content_hash = hex::encode(Sha256::digest(bytes));
     let decoded = decode_page(bytes)?;
     let parsed = parse_page(&decoded.text);
-    Ok(PageFile {
-        content_hash,
-        encoding: decoded.encoding,
-        text: decoded.text,
-        parsed,
-    })
+    Ok(PageFile { content_hash, encoding: decoded.encoding, text: decoded.text, parsed })
 }

@@ -25,11 +25,7 @@ impl std::fmt::Display for RunSummary {
         write!(
             f,
             "pages: {} new, {} unchanged, {} replaced, {} failed; articles written: {}",
-            self.pages_new,
-            self.pages_unchanged,
-            self.pages_replaced,
-            self.pages_failed,
-            self.articles_written
+            self.pages_new, self.pages_unchanged, self.pages_replaced, self.pages_failed, self.articles_written
         )
     }
 }
@@ -64,10 +60,7 @@ pub fn collect_page_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, Str
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        let failed = error
-                            .path()
-                            .map(Path::to_path_buf)
-                            .unwrap_or_else(|| path.clone());
+                        let failed = error.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
                         failures.push((failed, format!("cannot read folder: {error}")));
                     }
                 }
@@ -85,19 +78,12 @@ pub fn collect_page_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, Str
 
 /// The identity under which a file's page is stored: its canonical path.
 pub fn source_path_of(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .to_string_lossy()
-        .into_owned()
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned()
 }
 
 /// Ingests every page file under `paths`. `flags` override metadata from the
 /// path convention.
-pub async fn run(
-    pool: &PgPool,
-    paths: &[PathBuf],
-    flags: &PageMetadata,
-) -> Result<RunSummary, RunError> {
+pub async fn run(pool: &PgPool, paths: &[PathBuf], flags: &PageMetadata) -> Result<RunSummary, RunError> {
     let (files, failures) = collect_page_files(paths);
     let mut summary = RunSummary::default();
     for (path, reason) in failures {
@@ -109,9 +95,7 @@ pub async fn run(
     for path in files {
         let source_path = source_path_of(&path);
         let span = tracing::info_span!("ingest_file", file = %source_path);
-        ingest_one(pool, &path, &source_path, flags, &mut summary)
-            .instrument(span)
-            .await?;
+        ingest_one(pool, &path, &source_path, flags, &mut summary).instrument(span).await?;
     }
     Ok(summary)
 }
@@ -163,9 +147,7 @@ async fn ingest_one(
             info!(outcome = "unchanged", "page skipped");
             summary.pages_unchanged += 1;
         }
-        Err(StoreError::Database(error)) if is_connection_error(&error) => {
-            return Err(RunError::Database(error))
-        }
+        Err(StoreError::Database(error)) if is_connection_error(&error) => return Err(RunError::Database(error)),
         Err(error) => {
             let reason = error.to_string();
             warn!(reason = %reason, "page not stored");
@@ -178,11 +160,5 @@ async fn ingest_one(
 
 /// Errors meaning the database is gone, as opposed to this page's data being refused.
 fn is_connection_error(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
-        sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_)
-    )
+    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
 }

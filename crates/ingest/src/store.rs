@@ -45,14 +45,7 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
 }
 
-type StoredPageRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<NaiveDate>,
-    Option<String>,
-    Option<i32>,
-);
+type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<String>, Option<i32>);
 
 /// Stores a page and its articles atomically.
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
@@ -80,9 +73,7 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
                 Some((page_id,)) => {
                     write_articles(&mut transaction, page_id, page.articles).await?;
                     transaction.commit().await?;
-                    return Ok(StoreOutcome::New {
-                        articles: page.articles.len(),
-                    });
+                    return Ok(StoreOutcome::New { articles: page.articles.len() });
                 }
                 // Another ingest inserted it meanwhile: lock its row and compare.
                 None => lock_page(&mut transaction, page.source_path).await?,
@@ -118,9 +109,7 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
     .await?;
     write_articles(&mut transaction, page_id, page.articles).await?;
     transaction.commit().await?;
-    Ok(StoreOutcome::Replaced {
-        articles: page.articles.len(),
-    })
+    Ok(StoreOutcome::Replaced { articles: page.articles.len() })
 }
 
 /// Locks a page row for the rest of the transaction.
@@ -172,11 +161,7 @@ async fn write_articles(
 }
 
 /// Records a file that could not be ingested.
-pub async fn record_error(
-    pool: &PgPool,
-    source_path: &str,
-    reason: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn record_error(pool: &PgPool, source_path: &str, reason: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ingest_errors (source_path, reason) VALUES ($1, $2)")
         .bind(source_path)
         .bind(reason)

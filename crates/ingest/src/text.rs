@@ -67,10 +67,7 @@ pub fn remove_layout_spaces(text: &str) -> String {
             index += 1;
             continue;
         }
-        let run_end = chars[index..]
-            .iter()
-            .position(|&c| !is_layout_space(c))
-            .map_or(chars.len(), |p| index + p);
+        let run_end = chars[index..].iter().position(|&c| !is_layout_space(c)).map_or(chars.len(), |p| index + p);
         let before = out.chars().last();
         let after = chars.get(run_end).copied();
         let keep = match (before, after) {
@@ -90,10 +87,7 @@ pub fn remove_layout_spaces(text: &str) -> String {
 pub fn clean_heading(line: &str) -> String {
     let line = trim_layout(line);
     let undoubled = undo_doubling(line).unwrap_or_else(|| line.to_string());
-    let tokens: Vec<&str> = undoubled
-        .split(is_layout_space)
-        .filter(|t| !t.is_empty())
-        .collect();
+    let tokens: Vec<&str> = undoubled.split(is_layout_space).filter(|t| !t.is_empty()).collect();
     if tokens.is_empty() {
         return String::new();
     }
@@ -129,22 +123,13 @@ pub fn undo_doubling(line: &str) -> Option<String> {
     let mut any = false;
     for segment in line.split(is_layout_space).filter(|s| !s.is_empty()) {
         let chars: Vec<char> = segment.chars().collect();
-        let core_length = chars.len()
-            - chars
-                .iter()
-                .rev()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .count();
+        let core_length = chars.len() - chars.iter().rev().take_while(|c| c.is_ascii_alphanumeric()).count();
         let (core, tail) = chars.split_at(core_length);
         let only_code = core.is_empty() && !tail.is_empty();
         if core.len() < 4 && !only_code {
             return None;
         }
-        let undoubled = if core.is_empty() {
-            Vec::new()
-        } else {
-            halve_doubled_runs(core)?
-        };
+        let undoubled = if core.is_empty() { Vec::new() } else { halve_doubled_runs(core)? };
         any |= !core.is_empty();
         let mut rebuilt: String = undoubled.into_iter().collect();
         rebuilt.extend(tail.iter());
@@ -170,9 +155,7 @@ fn halve_doubled_runs(chars: &[char]) -> Option<Vec<char>> {
         for start in (0..end).step_by(2).rev() {
             let Some(runs) = best[start] else { continue };
             let half = (end - start) / 2;
-            if chars[start..start + half] == chars[start + half..end]
-                && best[end].is_none_or(|b| runs + 1 < b)
-            {
+            if chars[start..start + half] == chars[start + half..end] && best[end].is_none_or(|b| runs + 1 < b) {
                 best[end] = Some(runs + 1);
                 from[end] = start;
             }
@@ -199,9 +182,7 @@ pub fn ends_sentence(text: &str) -> bool {
         return true;
     }
     if matches!(last, '”' | '’' | '」' | '』' | '）' | ')' | '》') {
-        return chars
-            .next()
-            .is_some_and(|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '…'))
+        return chars.next().is_some_and(|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '…'))
             || (last == '）' && text.contains('（') && ends_with_signature(text));
     }
     false
@@ -219,8 +200,7 @@ pub fn signature_at_end(text: &str) -> Option<Vec<&str>> {
     let inner = text.strip_suffix('）')?;
     let open = inner.rfind('（')?;
     let names: Vec<&str> = inner[open + '（'.len_utf8()..].split('、').collect();
-    let plausible =
-        |name: &&str| (2..=4).contains(&name.chars().count()) && name.chars().all(is_han);
+    let plausible = |name: &&str| (2..=4).contains(&name.chars().count()) && name.chars().all(is_han);
     (!names.is_empty() && names.len() <= 4 && names.iter().all(plausible)).then_some(names)
 }
 
@@ -235,18 +215,12 @@ mod tests {
             "今年，我省侯马市成功申办成为全国第六届"
         );
         assert_eq!(join_wrapped(["数字", "GIS平台"]), "数字GIS平台");
-        assert_eq!(
-            join_wrapped(["the quick", "brown fox"]),
-            "the quick brown fox"
-        );
+        assert_eq!(join_wrapped(["the quick", "brown fox"]), "the quick brown fox");
     }
 
     #[test]
     fn removes_layout_spaces_around_cjk_only() {
-        assert_eq!(
-            remove_layout_spaces("5450.93 万 亩 ，森 林 覆 盖 率"),
-            "5450.93万亩，森林覆盖率"
-        );
+        assert_eq!(remove_layout_spaces("5450.93 万 亩 ，森 林 覆 盖 率"), "5450.93万亩，森林覆盖率");
         assert_eq!(remove_layout_spaces("CNNIC 3 日在京"), "CNNIC 3日在京");
     }
 
@@ -256,32 +230,17 @@ mod tests {
             undo_doubling("践行践行““两山两山””理论理论 发扬右玉精神发扬右玉精神").as_deref(),
             Some("践行“两山”理论 发扬右玉精神")
         );
-        assert_eq!(
-            undo_doubling("就地过年就地过年 暖在身边暖在身边JZ").as_deref(),
-            Some("就地过年 暖在身边JZ")
-        );
+        assert_eq!(undo_doubling("就地过年就地过年 暖在身边暖在身边JZ").as_deref(), Some("就地过年 暖在身边JZ"));
         assert_eq!(undo_doubling("我和和平一起"), None);
         assert_eq!(undo_doubling("谢谢"), None);
     }
 
     #[test]
     fn cleans_letter_spaced_and_clause_spaced_headings() {
-        assert_eq!(
-            clean_heading("市 政 协 召 开 党 组 会 议"),
-            "市政协召开党组会议"
-        );
-        assert_eq!(
-            clean_heading("讲好山西故事 展示山西形象"),
-            "讲好山西故事 展示山西形象"
-        );
-        assert_eq!(
-            clean_heading("市政协召开 63 次主席会议"),
-            "市政协召开63次主席会议"
-        );
-        assert_eq!(
-            clean_heading("—— 我市以特色活动为载体"),
-            "——我市以特色活动为载体"
-        );
+        assert_eq!(clean_heading("市 政 协 召 开 党 组 会 议"), "市政协召开党组会议");
+        assert_eq!(clean_heading("讲好山西故事 展示山西形象"), "讲好山西故事 展示山西形象");
+        assert_eq!(clean_heading("市政协召开 63 次主席会议"), "市政协召开63次主席会议");
+        assert_eq!(clean_heading("—— 我市以特色活动为载体"), "——我市以特色活动为载体");
     }
 
     #[test]
@@ -291,10 +250,7 @@ mod tests {
         assert!(!ends_sentence("今年，我省侯马市成功申办成"));
         assert!(ends_sentence("以实际行动迎接党的二十大胜利召开。（梁涛）"));
         assert_eq!(signature_at_end("胜利召开。（梁涛）"), Some(vec!["梁涛"]));
-        assert_eq!(
-            signature_at_end("。（张晋峰、刘海君）"),
-            Some(vec!["张晋峰", "刘海君"])
-        );
+        assert_eq!(signature_at_end("。（张晋峰、刘海君）"), Some(vec!["张晋峰", "刘海君"]));
         assert_eq!(signature_at_end("村（居）"), None);
     }
 }

@@ -21,9 +21,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 async fn ingests_the_seeds_once_and_skips_them_the_second_time() {
     let database = fresh_database().await;
     let pool = &database.pool;
-    let first = run(pool, &[seeds_dir()], &PageMetadata::default())
-        .await
-        .unwrap();
+    let first = run(pool, &[seeds_dir()], &PageMetadata::default()).await.unwrap();
     assert_eq!((first.pages_new, first.pages_failed), (5, 0));
     assert_eq!(count(pool, "SELECT count(*) FROM pages").await, 5);
     let articles = count(pool, "SELECT count(*) FROM articles").await;
@@ -31,32 +29,16 @@ async fn ingests_the_seeds_once_and_skips_them_the_second_time() {
     let changes = count(pool, "SELECT count(*) FROM article_changes").await;
     assert_eq!(changes, articles, "one change-log row per new article");
 
-    let second = run(pool, &[seeds_dir()], &PageMetadata::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        second,
-        RunSummary {
-            pages_unchanged: 5,
-            ..RunSummary::default()
-        }
-    );
-    assert_eq!(
-        count(pool, "SELECT count(*) FROM article_changes").await,
-        changes,
-        "a no-op writes nothing"
-    );
+    let second = run(pool, &[seeds_dir()], &PageMetadata::default()).await.unwrap();
+    assert_eq!(second, RunSummary { pages_unchanged: 5, ..RunSummary::default() });
+    assert_eq!(count(pool, "SELECT count(*) FROM article_changes").await, changes, "a no-op writes nothing");
 
-    let raw: String = sqlx::query_scalar(
-        "SELECT raw_text FROM pages WHERE source_path LIKE '%000_d426e6b5030342b4.txt'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        raw,
-        std::fs::read_to_string(seeds_dir().join("000_d426e6b5030342b4.txt")).unwrap()
-    );
+    let raw: String =
+        sqlx::query_scalar("SELECT raw_text FROM pages WHERE source_path LIKE '%000_d426e6b5030342b4.txt'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(raw, std::fs::read_to_string(seeds_dir().join("000_d426e6b5030342b4.txt")).unwrap());
 }
 
 #[tokio::test]
@@ -65,32 +47,22 @@ async fn a_changed_file_replaces_its_articles() {
     let pool = &database.pool;
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.txt");
-    std::fs::write(&page, "本报讯（记者 张三）第一篇稿件的正文。\n\n第一篇标题\n\n本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n").unwrap();
-    let first = run(pool, std::slice::from_ref(&page), &PageMetadata::default())
-        .await
-        .unwrap();
+    std::fs::write(
+        &page,
+        "本报讯（记者 张三）第一篇稿件的正文。\n\n第一篇标题\n\n本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n",
+    )
+    .unwrap();
+    let first = run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
     assert_eq!((first.pages_new, first.articles_written), (1, 2));
 
     std::fs::write(&page, "本报讯（记者 张三）改写后的唯一稿件。\n\n新标题\n").unwrap();
-    let second = run(pool, std::slice::from_ref(&page), &PageMetadata::default())
-        .await
-        .unwrap();
+    let second = run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
     assert_eq!((second.pages_replaced, second.articles_written), (1, 1));
     let titles: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT title FROM articles ORDER BY ordinal")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+        sqlx::query_scalar("SELECT title FROM articles ORDER BY ordinal").fetch_all(pool).await.unwrap();
     assert_eq!(titles, [Some("新标题".to_string())]);
-    let deletes = count(
-        pool,
-        "SELECT count(*) FROM article_changes WHERE op = 'delete'",
-    )
-    .await;
-    assert_eq!(
-        deletes, 1,
-        "the second article's removal is in the change log"
-    );
+    let deletes = count(pool, "SELECT count(*) FROM article_changes WHERE op = 'delete'").await;
+    assert_eq!(deletes, 1, "the second article's removal is in the change log");
 }
 
 #[tokio::test]
@@ -100,15 +72,9 @@ async fn bad_files_are_recorded_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a_empty.txt"), b"").unwrap();
     std::fs::write(dir.path().join("b_binary.txt"), b"\x00\x01\x02\x03binary").unwrap();
-    std::fs::copy(
-        seeds_dir().join("001_85245450a54b3a6c.txt"),
-        dir.path().join("c_good.txt"),
-    )
-    .unwrap();
+    std::fs::copy(seeds_dir().join("001_85245450a54b3a6c.txt"), dir.path().join("c_good.txt")).unwrap();
     std::fs::write(dir.path().join("ignored.pdf"), b"%PDF").unwrap();
-    let summary = run(pool, &[dir.path().to_path_buf()], &PageMetadata::default())
-        .await
-        .unwrap();
+    let summary = run(pool, &[dir.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
     assert_eq!((summary.pages_new, summary.pages_failed), (1, 2));
     let errors: Vec<(String, String)> =
         sqlx::query_as("SELECT source_path, reason FROM ingest_errors ORDER BY source_path")
@@ -121,12 +87,7 @@ async fn bad_files_are_recorded_and_the_run_goes_on() {
 }
 
 /// paper, issue_date, page_number, issue_month_day
-type PageMetadataRow = (
-    Option<String>,
-    Option<chrono::NaiveDate>,
-    Option<i32>,
-    Option<String>,
-);
+type PageMetadataRow = (Option<String>, Option<chrono::NaiveDate>, Option<i32>, Option<String>);
 
 #[tokio::test]
 async fn reads_metadata_from_the_path_convention_and_flags() {
@@ -135,37 +96,18 @@ async fn reads_metadata_from_the_path_convention_and_flags() {
     let dir = tempfile::tempdir().unwrap();
     let page_dir = dir.path().join("山西日报").join("2021-04-09");
     std::fs::create_dir_all(&page_dir).unwrap();
-    std::fs::copy(
-        seeds_dir().join("000_d426e6b5030342b4.txt"),
-        page_dir.join("1.txt"),
-    )
-    .unwrap();
+    std::fs::copy(seeds_dir().join("000_d426e6b5030342b4.txt"), page_dir.join("1.txt")).unwrap();
     let other = dir.path().join("loose.txt");
     std::fs::copy(seeds_dir().join("002_661331d949bc6e76.txt"), &other).unwrap();
-    run(pool, &[page_dir.join("1.txt")], &PageMetadata::default())
-        .await
-        .unwrap();
-    let flags = PageMetadata {
-        paper: Some("晋中日报".into()),
-        issue_date: None,
-        page_number: Some(3),
-    };
+    run(pool, &[page_dir.join("1.txt")], &PageMetadata::default()).await.unwrap();
+    let flags = PageMetadata { paper: Some("晋中日报".into()), issue_date: None, page_number: Some(3) };
     run(pool, &[other], &flags).await.unwrap();
-    let pages: Vec<PageMetadataRow> = sqlx::query_as(
-        "SELECT paper, issue_date, page_number, issue_month_day FROM pages ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        pages[0],
-        (
-            Some("山西日报".into()),
-            chrono::NaiveDate::from_ymd_opt(2021, 4, 9),
-            Some(1),
-            None
-        )
-    );
+    let pages: Vec<PageMetadataRow> =
+        sqlx::query_as("SELECT paper, issue_date, page_number, issue_month_day FROM pages ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(pages[0], (Some("山西日报".into()), chrono::NaiveDate::from_ymd_opt(2021, 4, 9), Some(1), None));
     assert_eq!(
         pages[1],
         (Some("晋中日报".into()), None, Some(3), Some("02-03".into())),
@@ -178,11 +120,7 @@ async fn the_run_command_prints_a_summary_and_fails_when_a_file_failed() {
     let database = fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("empty.txt"), b"").unwrap();
-    std::fs::copy(
-        seeds_dir().join("004_435847ab0598361c.txt"),
-        dir.path().join("good.md"),
-    )
-    .unwrap();
+    std::fs::copy(seeds_dir().join("004_435847ab0598361c.txt"), dir.path().join("good.md")).unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
         .args(["run", &dir.path().to_string_lossy()])
         .env("DATABASE_URL", &database.url)
@@ -190,13 +128,7 @@ async fn the_run_command_prints_a_summary_and_fails_when_a_file_failed() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("pages: 1 new, 0 unchanged, 0 replaced, 1 failed; articles written: "),
-        "{stdout}"
-    );
+    assert!(stdout.contains("pages: 1 new, 0 unchanged, 0 replaced, 1 failed; articles written: "), "{stdout}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("empty.txt") && stderr.contains("empty file"),
-        "a clear log line: {stderr}"
-    );
+    assert!(stderr.contains("empty.txt") && stderr.contains("empty file"), "a clear log line: {stderr}");
 }

@@ -8,10 +8,7 @@ use serde_json::Value;
 
 fn seeds() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     files
 }
@@ -68,29 +65,23 @@ fn keeps_every_body_line_of_the_seeds() {
                 texts.extend(article[key].as_str().map(squeeze));
             }
             for key in ["paragraphs", "jumps"] {
-                texts.extend(
-                    article[key]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|p| squeeze(p.as_str().unwrap())),
-                );
+                texts.extend(article[key].as_array().unwrap().iter().map(|p| squeeze(p.as_str().unwrap())));
             }
             texts.extend(
-                article["sections"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| squeeze(s["heading"].as_str().unwrap())),
+                article["sections"].as_array().unwrap().iter().map(|s| squeeze(s["heading"].as_str().unwrap())),
             );
         }
         let raw = std::fs::read_to_string(&file).unwrap();
         for raw_line in raw.lines().filter(|l| l.chars().count() > 20) {
-            let undoubled = baokan_ingest::text::undo_doubling(raw_line)
-                .unwrap_or_else(|| raw_line.to_string());
+            let undoubled = baokan_ingest::text::undo_doubling(raw_line).unwrap_or_else(|| raw_line.to_string());
             let squeezed = squeeze(&undoubled).replace("**", "");
             let wanted = squeezed.trim_start_matches('#');
             let wanted = wanted.split("（下转").next().unwrap_or(wanted);
+            // A signature (`…。（梁涛）`) moves to the authors.
+            let wanted = match wanted.rfind('（') {
+                Some(open) if wanted.ends_with('）') && wanted.len() - open <= 40 => &wanted[..open],
+                _ => wanted,
+            };
             // A credit printed after the last sentence (`…跟党走。张昊宇 摄`) is split off.
             let wanted = match wanted.rfind('。') {
                 Some(end) if wanted.len() - end <= 24 => &wanted[..end + '。'.len_utf8()],
@@ -129,13 +120,8 @@ fn empty_and_binary_files_fail_with_a_reason() {
     let (ok, lines) = parse_json(&[empty, binary, seeds()[1].clone()]);
     assert!(!ok, "a failed file makes the exit status non-zero");
     assert_eq!(lines[0]["error"], "empty file: no text to parse");
-    assert!(lines[1]["error"]
-        .as_str()
-        .unwrap()
-        .starts_with("binary file"));
-    assert!(lines[2]["articles"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty()));
+    assert!(lines[1]["error"].as_str().unwrap().starts_with("binary file"));
+    assert!(lines[2]["articles"].as_array().is_some_and(|a| !a.is_empty()));
 }
 
 #[test]
@@ -149,11 +135,7 @@ fn utf16_and_bom_copies_of_every_seed_parse_to_the_same_articles() {
         utf16be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
         let mut bom = vec![0xef, 0xbb, 0xbf];
         bom.extend_from_slice(text.as_bytes());
-        let copies = [
-            ("le.txt", utf16le, "UTF-16LE"),
-            ("be.txt", utf16be, "UTF-16BE"),
-            ("bom.txt", bom, "UTF-8"),
-        ];
+        let copies = [("le.txt", utf16le, "UTF-16LE"), ("be.txt", utf16be, "UTF-16BE"), ("bom.txt", bom, "UTF-8")];
         let mut files = vec![seed.clone()];
         for (name, bytes, _) in &copies {
             let path = dir.path().join(name);
@@ -164,10 +146,7 @@ fn utf16_and_bom_copies_of_every_seed_parse_to_the_same_articles() {
         assert!(ok);
         for (line, (_, _, encoding)) in lines[1..].iter().zip(&copies) {
             assert_eq!(line["encoding"], *encoding);
-            assert_eq!(
-                line["articles"], lines[0]["articles"],
-                "{seed:?} as {encoding}"
-            );
+            assert_eq!(line["articles"], lines[0]["articles"], "{seed:?} as {encoding}");
         }
     }
 }

@@ -73,14 +73,7 @@ fn units(text: &str) -> Vec<Unit> {
                     current.text.push(c);
                     current.to = end;
                 }
-                None => {
-                    word = Some(Unit {
-                        text: c.to_string(),
-                        han: false,
-                        from: offset,
-                        to: end,
-                    })
-                }
+                None => word = Some(Unit { text: c.to_string(), han: false, from: offset, to: end }),
             }
             continue;
         }
@@ -88,12 +81,7 @@ fn units(text: &str) -> Vec<Unit> {
             units.push(done);
         }
         if is_han(c) {
-            units.push(Unit {
-                text: c.to_string(),
-                han: true,
-                from: offset,
-                to: end,
-            });
+            units.push(Unit { text: c.to_string(), han: true, from: offset, to: end });
         }
     }
     units.extend(word);
@@ -110,13 +98,7 @@ pub fn gram_tokens(text: &str) -> Vec<Token> {
             Some(next) if unit.han && next.han => (format!("{}{}", unit.text, next.text), next.to),
             _ => (unit.text.clone(), unit.to),
         };
-        tokens.push(Token {
-            offset_from: unit.from,
-            offset_to: to,
-            position,
-            text,
-            position_length: 1,
-        });
+        tokens.push(Token { offset_from: unit.from, offset_to: to, position, text, position_length: 1 });
     }
     tokens
 }
@@ -135,8 +117,7 @@ pub fn word_tokens(text: &str) -> Vec<Token> {
         if !word.word.chars().any(char::is_alphanumeric) {
             continue;
         }
-        let (Some(&from), Some(&to)) = (char_offsets.get(word.start), char_offsets.get(word.end))
-        else {
+        let (Some(&from), Some(&to)) = (char_offsets.get(word.start), char_offsets.get(word.end)) else {
             continue;
         };
         tokens.push(Token {
@@ -183,10 +164,7 @@ impl Tokenizer for GramTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: gram_tokens(text),
-            index: 0,
-        }
+        VecTokenStream { tokens: gram_tokens(text), index: 0 }
     }
 }
 
@@ -198,10 +176,7 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: word_tokens(text),
-            index: 0,
-        }
+        VecTokenStream { tokens: word_tokens(text), index: 0 }
     }
 }
 
@@ -223,22 +198,13 @@ mod tests {
     fn grams_skip_punctuation_without_breaking_adjacency() {
         let tokens = gram_tokens("“两山”理论");
         assert_eq!(texts(&tokens), ["两山", "山理", "理论", "论"]);
-        assert_eq!(
-            tokens.iter().map(|t| t.position).collect::<Vec<_>>(),
-            [0, 1, 2, 3]
-        );
-        assert_eq!(
-            &"“两山”理论"[tokens[0].offset_from..tokens[0].offset_to],
-            "两山"
-        );
+        assert_eq!(tokens.iter().map(|t| t.position).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(&"“两山”理论"[tokens[0].offset_from..tokens[0].offset_to], "两山");
     }
 
     #[test]
     fn grams_normalise_width_and_case() {
-        assert_eq!(
-            texts(&gram_tokens("ＣＮＮＩＣ发布")),
-            ["cnnic", "发布", "布"]
-        );
+        assert_eq!(texts(&gram_tokens("ＣＮＮＩＣ发布")), ["cnnic", "发布", "布"]);
         assert_eq!(texts(&gram_tokens("G20峰会")), ["g20", "峰会", "会"]);
     }
 
@@ -246,9 +212,7 @@ mod tests {
     fn words_keep_offsets_into_the_original() {
         let text = "万步有约健走激励大赛";
         let tokens = word_tokens(text);
-        assert!(tokens
-            .iter()
-            .all(|t| text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to)));
+        assert!(tokens.iter().all(|t| text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to)));
         assert!(texts(&tokens).contains(&"大赛"));
     }
 

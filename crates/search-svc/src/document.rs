@@ -29,26 +29,19 @@ pub struct ArticleRow {
     pub source_path: String,
 }
 
-const SELECT_ARTICLES: &str =
-    "SELECT a.id, a.page_id, a.ordinal, a.kind, a.kicker, a.title, a.subtitle, a.authors,
+const SELECT_ARTICLES: &str = "SELECT a.id, a.page_id, a.ordinal, a.kind, a.kicker, a.title, a.subtitle, a.authors,
         a.source, a.dateline, a.paragraphs, a.jumps, p.paper, p.issue_date, p.issue_month_day,
         p.page_number, p.source_path
      FROM articles a JOIN pages p ON p.id = a.page_id";
 
 /// Loads the current rows of the given articles (missing ids were deleted).
 pub async fn load_articles(pool: &PgPool, ids: &[i64]) -> Result<Vec<ArticleRow>, sqlx::Error> {
-    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = ANY($1)"))
-        .bind(ids)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = ANY($1)")).bind(ids).fetch_all(pool).await
 }
 
 /// Loads one article.
 pub async fn load_article(pool: &PgPool, id: i64) -> Result<Option<ArticleRow>, sqlx::Error> {
-    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = $1")).bind(id).fetch_optional(pool).await
 }
 
 impl ArticleRow {
@@ -104,19 +97,12 @@ impl ArticleRow {
 
 /// Reads the first text value of a field from a stored document.
 pub fn stored_text(document: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
-    document
-        .get_first(field)
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
+    document.get_first(field).and_then(|v| v.as_str()).map(str::to_string)
 }
 
 /// Reads all text values of a field from a stored document.
 pub fn stored_texts(document: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
-    document
-        .get_all(field)
-        .filter_map(|v| v.as_str())
-        .map(str::to_string)
-        .collect()
+    document.get_all(field).filter_map(|v| v.as_str()).map(str::to_string).collect()
 }
 
 /// Reads the first u64 value of a field from a stored document.

@@ -39,10 +39,7 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
     /// The index folder could not be prepared.
     #[error("index folder {path}: {source}")]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Folder { path: PathBuf, source: std::io::Error },
     /// The folder holds something other than a baokan index.
     #[error("index folder {0} is not empty and is not a baokan index; choose an empty folder")]
     Foreign(PathBuf),
@@ -65,14 +62,8 @@ pub struct ArticleIndex {
 impl ArticleIndex {
     /// Opens the index in `dir`, creating or rebuilding it when needed, and
     /// returns the commit state found (None for a new or rebuilt index).
-    pub fn open(
-        dir: &Path,
-        instance: &str,
-    ) -> Result<(ArticleIndex, Option<CommitState>), IndexError> {
-        let folder_error = |source| IndexError::Folder {
-            path: dir.to_path_buf(),
-            source,
-        };
+    pub fn open(dir: &Path, instance: &str) -> Result<(ArticleIndex, Option<CommitState>), IndexError> {
+        let folder_error = |source| IndexError::Folder { path: dir.to_path_buf(), source };
         std::fs::create_dir_all(dir).map_err(folder_error)?;
         let (schema, fields) = IndexFields::build();
         let existing = if dir.join("meta.json").exists() {
@@ -80,9 +71,9 @@ impl ArticleIndex {
                 Ok(index) => {
                     let state = read_state(&index);
                     let usable = index.schema() == schema
-                        && state.as_ref().is_some_and(|s| {
-                            s.analysis_version == ANALYSIS_VERSION && s.instance == instance
-                        });
+                        && state
+                            .as_ref()
+                            .is_some_and(|s| s.analysis_version == ANALYSIS_VERSION && s.instance == instance);
                     if usable {
                         Some((index, state))
                     } else {
@@ -102,31 +93,17 @@ impl ArticleIndex {
             Some((index, state)) => (index, state),
             None => {
                 clear_folder(dir)?;
-                std::fs::write(dir.join(MARKER_FILE), "baokan search index\n")
-                    .map_err(folder_error)?;
+                std::fs::write(dir.join(MARKER_FILE), "baokan search index\n").map_err(folder_error)?;
                 (Index::create_in_dir(dir, schema)?, None)
             }
         };
         analyzer::register(&index);
-        let writer = index
-            .writer_with_num_threads(1, WRITER_MEMORY_BYTES)
-            .map_err(|error| match error {
-                tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
-                other => IndexError::Tantivy(other),
-            })?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok((
-            ArticleIndex {
-                index,
-                reader,
-                fields,
-                writer: Mutex::new(writer),
-            },
-            state,
-        ))
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES).map_err(|error| match error {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
+            other => IndexError::Tantivy(other),
+        })?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok((ArticleIndex { index, reader, fields, writer: Mutex::new(writer) }, state))
     }
 
     /// Replaces the given articles: deletes each id, then adds the documents
@@ -169,14 +146,9 @@ fn read_state(index: &Index) -> Option<CommitState> {
 
 /// Empties an index folder, refusing folders that are not baokan indexes.
 fn clear_folder(dir: &Path) -> Result<(), IndexError> {
-    let folder_error = |source| IndexError::Folder {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(folder_error)?
-        .collect::<Result<_, _>>()
-        .map_err(folder_error)?;
+    let folder_error = |source| IndexError::Folder { path: dir.to_path_buf(), source };
+    let entries: Vec<_> =
+        std::fs::read_dir(dir).map_err(folder_error)?.collect::<Result<_, _>>().map_err(folder_error)?;
     if entries.is_empty() {
         return Ok(());
     }
@@ -185,11 +157,7 @@ fn clear_folder(dir: &Path) -> Result<(), IndexError> {
     }
     for entry in entries {
         let path = entry.path();
-        let removed = if path.is_dir() {
-            std::fs::remove_dir_all(&path)
-        } else {
-            std::fs::remove_file(&path)
-        };
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         removed.map_err(folder_error)?;
     }
     Ok(())

@@ -46,16 +46,10 @@ pub fn parse_query(query: &str) -> Result<Vec<Clause>, QueryError> {
         }
         let text: String = match chars.get(index) {
             None => {
-                return Err(QueryError {
-                    position: start,
-                    reason: "`-` must be followed by a word or phrase".into(),
-                })
+                return Err(QueryError { position: start, reason: "`-` must be followed by a word or phrase".into() })
             }
             Some(c) if c.is_whitespace() => {
-                return Err(QueryError {
-                    position: start,
-                    reason: "`-` must be followed by a word or phrase".into(),
-                })
+                return Err(QueryError { position: start, reason: "`-` must be followed by a word or phrase".into() })
             }
             Some('"') | Some('“') | Some('”') => {
                 let open = index;
@@ -65,10 +59,7 @@ pub fn parse_query(query: &str) -> Result<Vec<Clause>, QueryError> {
                     index += 1;
                 }
                 if index >= chars.len() {
-                    return Err(QueryError {
-                        position: open,
-                        reason: "unterminated quote".into(),
-                    });
+                    return Err(QueryError { position: open, reason: "unterminated quote".into() });
                 }
                 let inner: String = chars[inner_start..index].iter().collect();
                 index += 1;
@@ -87,24 +78,15 @@ pub fn parse_query(query: &str) -> Result<Vec<Clause>, QueryError> {
             }
         };
         if text.trim().is_empty() {
-            return Err(QueryError {
-                position: start,
-                reason: "empty phrase".into(),
-            });
+            return Err(QueryError { position: start, reason: "empty phrase".into() });
         }
         clauses.push(Clause { text, excluded });
     }
     if clauses.is_empty() {
-        return Err(QueryError {
-            position: 0,
-            reason: "query is empty".into(),
-        });
+        return Err(QueryError { position: 0, reason: "query is empty".into() });
     }
     if clauses.iter().all(|c| c.excluded) {
-        return Err(QueryError {
-            position: 0,
-            reason: "query has only excluded terms; add a term to find".into(),
-        });
+        return Err(QueryError { position: 0, reason: "query has only excluded terms; add a term to find".into() });
     }
     Ok(clauses)
 }
@@ -114,26 +96,16 @@ mod tests {
     use super::*;
 
     fn clause(text: &str, excluded: bool) -> Clause {
-        Clause {
-            text: text.into(),
-            excluded,
-        }
+        Clause { text: text.into(), excluded }
     }
 
     #[test]
     fn parses_words_phrases_and_exclusions() {
         assert_eq!(
             parse_query(r#"万步有约 "健走 激励" -太原"#).unwrap(),
-            [
-                clause("万步有约", false),
-                clause("健走 激励", false),
-                clause("太原", true)
-            ]
+            [clause("万步有约", false), clause("健走 激励", false), clause("太原", true)]
         );
-        assert_eq!(
-            parse_query("“两山”理论").unwrap(),
-            [clause("两山", false), clause("理论", false)]
-        );
+        assert_eq!(parse_query("“两山”理论").unwrap(), [clause("两山", false), clause("理论", false)]);
     }
 
     #[test]
@@ -141,10 +113,7 @@ mod tests {
         assert_eq!(parse_query("  ").unwrap_err().reason, "query is empty");
         assert_eq!(
             parse_query(r#"abc "def"#).unwrap_err(),
-            QueryError {
-                position: 4,
-                reason: "unterminated quote".into()
-            }
+            QueryError { position: 4, reason: "unterminated quote".into() }
         );
         assert_eq!(parse_query("a - b").unwrap_err().position, 2);
         assert!(parse_query("-a").is_err());

@@ -42,9 +42,7 @@ impl IndexFields {
         let grams = TextFieldIndexing::default()
             .set_tokenizer(GRAMS)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let words = TextFieldIndexing::default()
-            .set_tokenizer(WORDS)
-            .set_index_option(IndexRecordOption::WithFreqs);
+        let words = TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::WithFreqs);
         let fields = IndexFields {
             id: builder.add_u64_field("id", INDEXED | STORED | FAST),
             page_id: builder.add_u64_field("page_id", STORED),
@@ -61,24 +59,12 @@ impl IndexFields {
             source: builder.add_text_field("source", STORED),
             dateline: builder.add_text_field("dateline", STORED),
             source_path: builder.add_text_field("source_path", STORED),
-            body: builder.add_text_field(
-                "body",
-                TextOptions::default()
-                    .set_indexing_options(grams.clone())
-                    .set_stored(),
-            ),
-            heading_grams: builder.add_text_field(
-                "heading_grams",
-                TextOptions::default().set_indexing_options(grams),
-            ),
-            body_words: builder.add_text_field(
-                "body_words",
-                TextOptions::default().set_indexing_options(words.clone()),
-            ),
-            heading_words: builder.add_text_field(
-                "heading_words",
-                TextOptions::default().set_indexing_options(words),
-            ),
+            body: builder
+                .add_text_field("body", TextOptions::default().set_indexing_options(grams.clone()).set_stored()),
+            heading_grams: builder.add_text_field("heading_grams", TextOptions::default().set_indexing_options(grams)),
+            body_words: builder
+                .add_text_field("body_words", TextOptions::default().set_indexing_options(words.clone())),
+            heading_words: builder.add_text_field("heading_words", TextOptions::default().set_indexing_options(words)),
         };
         (builder.build(), fields)
     }

@@ -35,19 +35,11 @@ pub struct SearchParams {
 
 impl SearchParams {
     /// Validates the raw request fields.
-    pub fn parse(
-        query: &str,
-        page_size: i32,
-        page_token: &str,
-    ) -> Result<SearchParams, SearchError> {
+    pub fn parse(query: &str, page_size: i32, page_token: &str) -> Result<SearchParams, SearchError> {
         let clauses = parse_query(query)?;
         let page_size = match page_size {
             0 => DEFAULT_PAGE_SIZE,
-            size if size < 0 => {
-                return Err(SearchError::InvalidArgument(
-                    "page_size must not be negative".into(),
-                ))
-            }
+            size if size < 0 => return Err(SearchError::InvalidArgument("page_size must not be negative".into())),
             size if size as usize > MAX_PAGE_SIZE => {
                 return Err(SearchError::InvalidArgument(format!(
                     "page_size {size} is above the maximum of {MAX_PAGE_SIZE}"
@@ -56,11 +48,7 @@ impl SearchParams {
             size => size as usize,
         };
         let offset = decode_page_token(page_token)?;
-        Ok(SearchParams {
-            clauses,
-            page_size,
-            offset,
-        })
+        Ok(SearchParams { clauses, page_size, offset })
     }
 }
 
@@ -94,11 +82,7 @@ pub struct SearchResults {
 }
 
 /// Runs a search on a searcher (blocking: call from a blocking task).
-pub fn execute(
-    searcher: &Searcher,
-    fields: &IndexFields,
-    params: &SearchParams,
-) -> Result<SearchResults, SearchError> {
+pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams) -> Result<SearchResults, SearchError> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for clause in &params.clauses {
@@ -106,10 +90,7 @@ pub fn execute(
             if clause.excluded {
                 continue;
             }
-            return Err(SearchError::InvalidArgument(format!(
-                "`{}` has no searchable characters",
-                clause.text
-            )));
+            return Err(SearchError::InvalidArgument(format!("`{}` has no searchable characters", clause.text)));
         };
         if clause.excluded {
             clauses.push((Occur::MustNot, matcher));
@@ -120,32 +101,21 @@ pub fn execute(
             highlight.push((Occur::Should, body));
         }
         for word in word_tokens(&clause.text) {
-            let heading = TermQuery::new(
-                Term::from_field_text(fields.heading_words, &word.text),
-                IndexRecordOption::WithFreqs,
-            );
-            let body = TermQuery::new(
-                Term::from_field_text(fields.body_words, &word.text),
-                IndexRecordOption::WithFreqs,
-            );
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(heading), HEADING_BOOST)),
-            ));
+            let heading =
+                TermQuery::new(Term::from_field_text(fields.heading_words, &word.text), IndexRecordOption::WithFreqs);
+            let body =
+                TermQuery::new(Term::from_field_text(fields.body_words, &word.text), IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(heading), HEADING_BOOST))));
             clauses.push((Occur::Should, Box::new(body)));
         }
     }
     let query = BooleanQuery::new(clauses);
-    let collector = (
-        TopDocs::with_limit(params.page_size).and_offset(params.offset),
-        Count,
-    );
+    let collector = (TopDocs::with_limit(params.page_size).and_offset(params.offset), Count);
     let (top, total) = searcher.search(&query, &collector)?;
     let snippets = if highlight.is_empty() {
         None
     } else {
-        let mut generator =
-            SnippetGenerator::create(searcher, &BooleanQuery::new(highlight), fields.body)?;
+        let mut generator = SnippetGenerator::create(searcher, &BooleanQuery::new(highlight), fields.body)?;
         generator.set_max_num_chars(SNIPPET_CHARS);
         Some(generator)
     };
@@ -168,17 +138,12 @@ pub fn execute(
         hits.push(hit_from_document(&document, fields, score, snippet));
     }
     let next_offset = params.offset + hits.len();
-    let next_page_token =
-        if (next_offset as u64) < total as u64 && next_offset <= MAX_OFFSET && !hits.is_empty() {
-            encode_page_token(next_offset)
-        } else {
-            String::new()
-        };
-    Ok(SearchResults {
-        total_hits: total as u64,
-        hits,
-        next_page_token,
-    })
+    let next_page_token = if (next_offset as u64) < total as u64 && next_offset <= MAX_OFFSET && !hits.is_empty() {
+        encode_page_token(next_offset)
+    } else {
+        String::new()
+    };
+    Ok(SearchResults { total_hits: total as u64, hits, next_page_token })
 }
 
 /// Matches a clause's text verbatim in heading or body (grams), headings boosted.
@@ -186,10 +151,7 @@ fn clause_matcher(fields: &IndexFields, text: &str) -> Option<Box<dyn Query>> {
     let body = text_matcher(fields.body, text)?;
     let heading = text_matcher(fields.heading_grams, text)?;
     Some(Box::new(BooleanQuery::new(vec![
-        (
-            Occur::Should,
-            Box::new(BoostQuery::new(heading, HEADING_BOOST)) as Box<dyn Query>,
-        ),
+        (Occur::Should, Box::new(BoostQuery::new(heading, HEADING_BOOST)) as Box<dyn Query>),
         (Occur::Should, body),
     ])))
 }
@@ -202,9 +164,8 @@ fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
     let mut terms: Vec<(usize, Term)> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
         let is_unigram = token.text.chars().count() == 1 && token.text.chars().all(is_han);
-        let after_bigram = index > 0
-            && tokens[index - 1].text.chars().count() == 2
-            && tokens[index - 1].text.chars().all(is_han);
+        let after_bigram =
+            index > 0 && tokens[index - 1].text.chars().count() == 2 && tokens[index - 1].text.chars().all(is_han);
         if is_unigram && after_bigram {
             continue;
         }
@@ -218,9 +179,7 @@ fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
             if single.chars().count() == 1 && single.chars().all(is_han) {
                 // A lone Han character: any bigram starting with it, or itself.
                 let pattern = format!("{}.?", regex_escape(&single));
-                RegexQuery::from_pattern(&pattern, field)
-                    .ok()
-                    .map(|q| Box::new(q) as Box<dyn Query>)
+                RegexQuery::from_pattern(&pattern, field).ok().map(|q| Box::new(q) as Box<dyn Query>)
             } else {
                 Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)))
             }
@@ -230,33 +189,17 @@ fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
 }
 
 fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_ascii_punctuation() {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    text.chars().flat_map(|c| if c.is_ascii_punctuation() { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 /// The first characters of the body, when nothing can be highlighted.
 fn leading_text(document: &TantivyDocument, fields: &IndexFields) -> String {
     let body = stored_text(document, fields.body).unwrap_or_default();
     let excerpt: String = body.chars().take(SNIPPET_CHARS).collect();
-    excerpt
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    excerpt.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn hit_from_document(
-    document: &TantivyDocument,
-    fields: &IndexFields,
-    score: f32,
-    snippet: String,
-) -> Hit {
+fn hit_from_document(document: &TantivyDocument, fields: &IndexFields, score: f32, snippet: String) -> Hit {
     let text = |field| stored_text(document, field).unwrap_or_default();
     Hit {
         id: stored_u64(document, fields.id).unwrap_or(0) as i64,
@@ -288,17 +231,10 @@ fn decode_page_token(token: &str) -> Result<usize, SearchError> {
     if token.is_empty() {
         return Ok(0);
     }
-    let invalid = || {
-        SearchError::InvalidArgument("page_token is not a token returned by this service".into())
-    };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| invalid())?;
+    let invalid = || SearchError::InvalidArgument("page_token is not a token returned by this service".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let offset: usize = text
-        .strip_prefix(TOKEN_PREFIX)
-        .and_then(|o| o.parse().ok())
-        .ok_or_else(invalid)?;
+    let offset: usize = text.strip_prefix(TOKEN_PREFIX).and_then(|o| o.parse().ok()).ok_or_else(invalid)?;
     if offset > MAX_OFFSET {
         return Err(invalid());
     }
@@ -318,10 +254,7 @@ mod tests {
 
     #[test]
     fn validates_page_size() {
-        assert_eq!(
-            SearchParams::parse("a", 0, "").unwrap().page_size,
-            DEFAULT_PAGE_SIZE
-        );
+        assert_eq!(SearchParams::parse("a", 0, "").unwrap().page_size, DEFAULT_PAGE_SIZE);
         assert!(SearchParams::parse("a", 101, "").is_err());
         assert!(SearchParams::parse("a", -1, "").is_err());
     }

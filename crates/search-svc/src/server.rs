@@ -44,10 +44,7 @@ pub enum StartError {
     #[error(transparent)]
     Index(#[from] IndexError),
     #[error("cannot listen on {address}: {source}")]
-    Listen {
-        address: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { address: SocketAddr, source: std::io::Error },
     #[error("reflection setup failed: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("startup task failed: {0}")]
@@ -87,12 +84,8 @@ impl RunningServer {
 
 /// Starts the server: connects, opens the index, binds, serves.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
-    let pool =
-        baokan_common::db::connect_with_retry(&config.database_url, 8, config.database_patience)
-            .await?;
-    let instance = database_instance(&pool)
-        .await
-        .map_err(StartError::Instance)?;
+    let pool = baokan_common::db::connect_with_retry(&config.database_url, 8, config.database_patience).await?;
+    let instance = database_instance(&pool).await.map_err(StartError::Instance)?;
     let index_dir = config.index_dir.clone();
     let opened_instance = instance.clone();
     let (index, state) = tokio::task::spawn_blocking(move || {
@@ -110,12 +103,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     info!(index_dir = %config.index_dir.display(), documents = index.documents(), applied_sequence = state.applied_sequence, "index opened");
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_not_serving::<SearchServiceServer<SearchServiceImpl>>()
-        .await;
-    health_reporter
-        .set_service_status("", ServingStatus::NotServing)
-        .await;
+    health_reporter.set_not_serving::<SearchServiceServer<SearchServiceImpl>>().await;
+    health_reporter.set_service_status("", ServingStatus::NotServing).await;
 
     let status = Arc::new(SyncStatus::default());
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -124,12 +113,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let follower = tokio::spawn(follower.run(shutdown_rx.clone(), caught_up_tx));
     tokio::spawn(async move {
         if caught_up_rx.wait_for(|caught_up| *caught_up).await.is_ok() {
-            health_reporter
-                .set_serving::<SearchServiceServer<SearchServiceImpl>>()
-                .await;
-            health_reporter
-                .set_service_status("", ServingStatus::Serving)
-                .await;
+            health_reporter.set_serving::<SearchServiceServer<SearchServiceImpl>>().await;
+            health_reporter.set_service_status("", ServingStatus::Serving).await;
         }
     });
 
@@ -139,29 +124,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(
-                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-            )
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
             .include_reflection_service(false)
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let service = SearchServiceImpl {
-        index,
-        pool,
-        status,
-    };
+    let service = SearchServiceImpl { index, pool, status };
 
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Listen {
-            address: config.listen,
-            source,
-        })?;
-    let local_addr = listener.local_addr().map_err(|source| StartError::Listen {
-        address: config.listen,
-        source,
-    })?;
+        .map_err(|source| StartError::Listen { address: config.listen, source })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
     let mut server_shutdown = shutdown_rx;
     let server = tokio::spawn(
         tonic::transport::Server::builder()
@@ -175,10 +148,5 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             }),
     );
     info!(address = %local_addr, "baokan-search listening");
-    Ok(RunningServer {
-        local_addr,
-        shutdown,
-        server,
-        follower,
-    })
+    Ok(RunningServer { local_addr, shutdown, server, follower })
 }

@@ -14,8 +14,8 @@ use crate::error::SearchError;
 use crate::index::ArticleIndex;
 use crate::proto::search_service_server::SearchService;
 use crate::proto::{
-    Article, GetArticleRequest, GetArticleResponse, GetIndexStatusRequest, GetIndexStatusResponse,
-    SearchHit, SearchRequest, SearchResponse,
+    Article, GetArticleRequest, GetArticleResponse, GetIndexStatusRequest, GetIndexStatusResponse, SearchHit,
+    SearchRequest, SearchResponse,
 };
 use crate::search::{execute, Hit, SearchParams};
 use crate::sync::SyncStatus;
@@ -32,16 +32,12 @@ pub struct SearchServiceImpl {
 
 #[tonic::async_trait]
 impl SearchService for SearchServiceImpl {
-    async fn search(
-        &self,
-        request: Request<SearchRequest>,
-    ) -> Result<Response<SearchResponse>, Status> {
+    async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        let params = SearchParams::parse(&request.query, request.page_size, &request.page_token)
-            .inspect_err(|e| {
-                info!(query = %request.query, error = %e, "search rejected");
-            })?;
+        let params = SearchParams::parse(&request.query, request.page_size, &request.page_token).inspect_err(|e| {
+            info!(query = %request.query, error = %e, "search rejected");
+        })?;
         let index = Arc::clone(&self.index);
         let results = tokio::task::spawn_blocking(move || {
             let searcher = index.reader.searcher();
@@ -62,26 +58,16 @@ impl SearchService for SearchServiceImpl {
         }))
     }
 
-    async fn get_article(
-        &self,
-        request: Request<GetArticleRequest>,
-    ) -> Result<Response<GetArticleResponse>, Status> {
+    async fn get_article(&self, request: Request<GetArticleRequest>) -> Result<Response<GetArticleResponse>, Status> {
         let id = request.into_inner().id;
         if id <= 0 {
-            return Err(SearchError::InvalidArgument(format!(
-                "article id must be positive, got {id}"
-            ))
-            .into());
+            return Err(SearchError::InvalidArgument(format!("article id must be positive, got {id}")).into());
         }
-        let row = load_article(&self.pool, id)
-            .await
-            .map_err(SearchError::Unavailable)?;
+        let row = load_article(&self.pool, id).await.map_err(SearchError::Unavailable)?;
         let Some(row) = row else {
             return Err(SearchError::NotFound(format!("no article with id {id}")).into());
         };
-        Ok(Response::new(GetArticleResponse {
-            article: Some(row_to_proto(row)),
-        }))
+        Ok(Response::new(GetArticleResponse { article: Some(row_to_proto(row)) }))
     }
 
     async fn get_index_status(
@@ -90,9 +76,7 @@ impl SearchService for SearchServiceImpl {
     ) -> Result<Response<GetIndexStatusResponse>, Status> {
         let applied_sequence = self.status.applied_sequence.load(Ordering::SeqCst);
         let latest: Result<Option<i64>, sqlx::Error> =
-            sqlx::query_scalar("SELECT max(sequence) FROM article_changes")
-                .fetch_one(&self.pool)
-                .await;
+            sqlx::query_scalar("SELECT max(sequence) FROM article_changes").fetch_one(&self.pool).await;
         let latest_sequence = match latest {
             Ok(latest) => latest.unwrap_or(0),
             Err(error) => return Err(SearchError::Unavailable(error).into()),
@@ -135,10 +119,7 @@ fn row_to_proto(row: ArticleRow) -> Article {
     Article {
         id: row.id,
         paper: row.paper.unwrap_or_default(),
-        issue_date: row
-            .issue_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
+        issue_date: row.issue_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
         page: row.page_number.unwrap_or(0),
         kind: row.kind,
         kicker: row.kicker.unwrap_or_default(),

@@ -48,9 +48,7 @@ pub enum SyncError {
 
 /// Reads the id of this database instance (see the `instance` table).
 pub async fn database_instance(pool: &PgPool) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM instance")
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar("SELECT id FROM instance").fetch_one(pool).await
 }
 
 /// Follows the change log into the index.
@@ -64,30 +62,16 @@ pub struct Follower {
 
 impl Follower {
     /// Creates a follower resuming from `state`.
-    pub fn new(
-        pool: PgPool,
-        index: Arc<ArticleIndex>,
-        status: Arc<SyncStatus>,
-        state: CommitState,
-    ) -> Self {
-        status
-            .applied_sequence
-            .store(state.applied_sequence, Ordering::SeqCst);
-        Follower {
-            pool,
-            index,
-            status,
-            state,
-            wake: Arc::new(Notify::new()),
-        }
+    pub fn new(pool: PgPool, index: Arc<ArticleIndex>, status: Arc<SyncStatus>, state: CommitState) -> Self {
+        status.applied_sequence.store(state.applied_sequence, Ordering::SeqCst);
+        Follower { pool, index, status, state, wake: Arc::new(Notify::new()) }
     }
 
     /// Applies every finished change, returning how many articles were touched.
     pub async fn apply_pending(&mut self) -> Result<usize, SyncError> {
-        let xmin: i64 =
-            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-                .fetch_one(&self.pool)
-                .await?;
+        let xmin: i64 = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            .fetch_one(&self.pool)
+            .await?;
         if xmin <= self.state.watermark_xid {
             return Ok(0);
         }
@@ -122,52 +106,35 @@ impl Follower {
             })
             .await??;
             touched += ids.len();
-            applied_sequence =
-                applied_sequence.max(changes.iter().map(|(s, _)| *s).max().unwrap_or(0));
+            applied_sequence = applied_sequence.max(changes.iter().map(|(s, _)| *s).max().unwrap_or(0));
             after_sequence = last_sequence;
             if (changes.len() as i64) < BATCH {
                 break;
             }
         }
-        let state = CommitState {
-            watermark_xid: xmin,
-            applied_sequence,
-            ..self.state.clone()
-        };
+        let state = CommitState { watermark_xid: xmin, applied_sequence, ..self.state.clone() };
         let index = Arc::clone(&self.index);
         let to_commit = state.clone();
         tokio::task::spawn_blocking(move || index.commit(&to_commit)).await??;
         self.state = state;
-        self.status
-            .applied_sequence
-            .store(applied_sequence, Ordering::SeqCst);
+        self.status.applied_sequence.store(applied_sequence, Ordering::SeqCst);
         Ok(touched)
     }
 
     /// Runs until `shutdown` turns true: applies changes whenever PostgreSQL
     /// notifies (or every poll interval), retrying with backoff while it is away.
-    pub async fn run(
-        mut self,
-        mut shutdown: watch::Receiver<bool>,
-        caught_up: watch::Sender<bool>,
-    ) {
-        let listener = tokio::spawn(listen_for_changes(
-            self.pool.clone(),
-            Arc::clone(&self.wake),
-            shutdown.clone(),
-        ));
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>, caught_up: watch::Sender<bool>) {
+        let listener = tokio::spawn(listen_for_changes(self.pool.clone(), Arc::clone(&self.wake), shutdown.clone()));
         let mut backoff = Duration::from_millis(100);
         let mut reachable = true;
         // Caught up means: every transaction that had started when we started has been applied.
         let mut catch_up_target: Option<i64> = None;
         loop {
             if catch_up_target.is_none() {
-                catch_up_target = sqlx::query_scalar(
-                    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
-                )
-                .fetch_one(&self.pool)
-                .await
-                .ok();
+                catch_up_target = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+                    .fetch_one(&self.pool)
+                    .await
+                    .ok();
             }
             match self.apply_pending().await {
                 Ok(touched) => {
@@ -178,14 +145,9 @@ impl Follower {
                     self.status.postgres_reachable.store(true, Ordering::SeqCst);
                     backoff = Duration::from_millis(100);
                     if touched > 0 {
-                        info!(
-                            articles = touched,
-                            applied_sequence = self.state.applied_sequence,
-                            "index updated"
-                        );
+                        info!(articles = touched, applied_sequence = self.state.applied_sequence, "index updated");
                     }
-                    let target_reached =
-                        catch_up_target.is_some_and(|target| self.state.watermark_xid >= target);
+                    let target_reached = catch_up_target.is_some_and(|target| self.state.watermark_xid >= target);
                     if target_reached && !self.status.caught_up.swap(true, Ordering::SeqCst) {
                         info!(documents = self.index.documents(), "index caught up");
                         let _ = caught_up.send(true);
@@ -196,9 +158,7 @@ impl Follower {
                         warn!(error = %error, "sync paused, retrying with backoff");
                         reachable = false;
                     }
-                    self.status
-                        .postgres_reachable
-                        .store(false, Ordering::SeqCst);
+                    self.status.postgres_reachable.store(false, Ordering::SeqCst);
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.changed() => break,

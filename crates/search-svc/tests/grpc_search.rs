@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use baokan_common::testing::{fresh_database, TestDatabase};
 use baokan_ingest::metadata::PageMetadata;
 use baokan_search::proto::search_service_client::SearchServiceClient;
-use baokan_search::proto::{
-    GetArticleRequest, GetIndexStatusRequest, SearchRequest, SearchResponse,
-};
+use baokan_search::proto::{GetArticleRequest, GetIndexStatusRequest, SearchRequest, SearchResponse};
 use baokan_search::server::{start, RunningServer, ServerConfig};
 use tonic::transport::Channel;
 use tonic::Code;
@@ -27,10 +25,7 @@ struct Harness {
     client: SearchServiceClient<Channel>,
 }
 
-async fn start_server(
-    database_url: &str,
-    index_dir: &Path,
-) -> (RunningServer, SearchServiceClient<Channel>) {
+async fn start_server(database_url: &str, index_dir: &Path) -> (RunningServer, SearchServiceClient<Channel>) {
     baokan_common::telemetry::init_for_tests();
     let server = start(ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -40,16 +35,11 @@ async fn start_server(
     })
     .await
     .expect("server starts");
-    let mut client = SearchServiceClient::connect(format!("http://{}", server.local_addr))
-        .await
-        .expect("client connects");
+    let mut client =
+        SearchServiceClient::connect(format!("http://{}", server.local_addr)).await.expect("client connects");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let status = client
-            .get_index_status(GetIndexStatusRequest {})
-            .await
-            .unwrap()
-            .into_inner();
+        let status = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
         if status.caught_up {
             break;
         }
@@ -61,37 +51,22 @@ async fn start_server(
 
 async fn harness_with(paths: &[PathBuf]) -> Harness {
     let database = fresh_database().await;
-    baokan_ingest::run::run(&database.pool, paths, &PageMetadata::default())
-        .await
-        .unwrap();
+    baokan_ingest::run::run(&database.pool, paths, &PageMetadata::default()).await.unwrap();
     let index_dir = tempfile::tempdir().unwrap();
     let (server, client) = start_server(&database.url, index_dir.path()).await;
-    Harness {
-        database,
-        index_dir,
-        server,
-        client,
-    }
+    Harness { database, index_dir, server, client }
 }
 
 async fn search(client: &mut SearchServiceClient<Channel>, query: &str) -> SearchResponse {
     client
-        .search(SearchRequest {
-            query: query.into(),
-            page_size: 100,
-            page_token: String::new(),
-        })
+        .search(SearchRequest { query: query.into(), page_size: 100, page_token: String::new() })
         .await
         .unwrap_or_else(|status| panic!("search {query:?} failed: {status}"))
         .into_inner()
 }
 
 fn titles(response: &SearchResponse) -> Vec<String> {
-    response
-        .hits
-        .iter()
-        .map(|h| h.article.as_ref().unwrap().title.clone())
-        .collect()
+    response.hits.iter().map(|h| h.article.as_ref().unwrap().title.clone()).collect()
 }
 
 #[tokio::test]
@@ -104,11 +79,7 @@ async fn finds_seed_articles_by_name_slogan_and_new_term() {
         let article = hit.article.as_ref().unwrap();
         assert!(article.source_path.ends_with("000_d426e6b5030342b4.txt"));
         assert_eq!(article.authors, ["贠娟绸"]);
-        assert!(
-            hit.snippet.contains("<em>贠娟绸</em>"),
-            "snippet marks the match: {}",
-            hit.snippet
-        );
+        assert!(hit.snippet.contains("<em>贠娟绸</em>"), "snippet marks the match: {}", hit.snippet);
     }
 
     let walking = search(&mut h.client, "万步有约").await;
@@ -116,10 +87,7 @@ async fn finds_seed_articles_by_name_slogan_and_new_term() {
 
     let interview = search(&mut h.client, "太忻一体化").await;
     let interview_titles = titles(&interview);
-    assert!(
-        interview_titles.contains(&"全力打造国家区域中心城市核心区".to_string()),
-        "{interview_titles:?}"
-    );
+    assert!(interview_titles.contains(&"全力打造国家区域中心城市核心区".to_string()), "{interview_titles:?}");
     assert!(interview.hits.iter().all(|h| h
         .article
         .as_ref()
@@ -129,10 +97,7 @@ async fn finds_seed_articles_by_name_slogan_and_new_term() {
 
     // Punctuation between characters does not matter; width and case do not either.
     assert_eq!(search(&mut h.client, "两山理论").await.total_hits, 1);
-    assert_eq!(
-        search(&mut h.client, "ＣＮＮＩＣ").await.total_hits,
-        search(&mut h.client, "cnnic").await.total_hits
-    );
+    assert_eq!(search(&mut h.client, "ＣＮＮＩＣ").await.total_hits, search(&mut h.client, "cnnic").await.total_hits);
     assert_eq!(search(&mut h.client, "cnnic").await.total_hits, 1);
     // Excluding narrows; a phrase must match as a whole.
     let with = search(&mut h.client, "楼阳生").await.total_hits;
@@ -143,21 +108,10 @@ async fn finds_seed_articles_by_name_slogan_and_new_term() {
 
     // GetArticle returns the full text from PostgreSQL.
     let id = walking.hits[0].article.as_ref().unwrap().id;
-    let article = h
-        .client
-        .get_article(GetArticleRequest { id })
-        .await
-        .unwrap()
-        .into_inner()
-        .article
-        .unwrap();
+    let article = h.client.get_article(GetArticleRequest { id }).await.unwrap().into_inner().article.unwrap();
     assert!(article.paragraphs.len() >= 3);
     assert!(article.paragraphs[0].starts_with("本报太原4月8日讯"));
-    assert!(article
-        .paragraphs
-        .last()
-        .unwrap()
-        .ends_with("形式较往届更加新颖独特。"));
+    assert!(article.paragraphs.last().unwrap().ends_with("形式较往届更加新颖独特。"));
     assert_eq!(article.dateline, "本报太原4月8日讯");
 
     h.server.stop().await.unwrap();
@@ -180,23 +134,11 @@ async fn rejects_bad_requests_with_the_right_codes() {
         (bad("林武", 10, "not-a-token"), "page_token"),
         (bad("，。", 10, ""), "no searchable characters"),
     ] {
-        let status = h
-            .client
-            .search(request.clone())
-            .await
-            .expect_err("rejected");
+        let status = h.client.search(request.clone()).await.expect_err("rejected");
         assert_eq!(status.code(), Code::InvalidArgument, "{request:?}");
-        assert!(
-            status.message().contains(needle),
-            "{:?} should mention {needle:?}",
-            status.message()
-        );
+        assert!(status.message().contains(needle), "{:?} should mention {needle:?}", status.message());
     }
-    let missing = h
-        .client
-        .get_article(GetArticleRequest { id: 987_654 })
-        .await
-        .expect_err("unknown id");
+    let missing = h.client.get_article(GetArticleRequest { id: 987_654 }).await.expect_err("unknown id");
     assert_eq!(missing.code(), Code::NotFound);
     h.server.stop().await.unwrap();
 }
@@ -211,11 +153,7 @@ async fn pages_through_hits_with_tokens() {
     loop {
         let page = h
             .client
-            .search(SearchRequest {
-                query: "疫情".into(),
-                page_size: 2,
-                page_token: token.clone(),
-            })
+            .search(SearchRequest { query: "疫情".into(), page_size: 2, page_token: token.clone() })
             .await
             .unwrap()
             .into_inner();
@@ -229,11 +167,7 @@ async fn pages_through_hits_with_tokens() {
     let mut unique = seen.clone();
     unique.sort_unstable();
     unique.dedup();
-    assert_eq!(
-        (seen.len() as u64, unique.len() as u64),
-        (total, total),
-        "every hit exactly once"
-    );
+    assert_eq!((seen.len() as u64, unique.len() as u64), (total, total), "every hit exactly once");
     h.server.stop().await.unwrap();
 }
 
@@ -241,48 +175,25 @@ async fn pages_through_hits_with_tokens() {
 async fn a_changed_page_reaches_search_quickly_and_old_text_disappears() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.txt");
-    std::fs::write(
-        &page,
-        "本报讯（记者 张三）旧稿件提到了琉璃厂的老字号。\n\n旧标题\n",
-    )
-    .unwrap();
+    std::fs::write(&page, "本报讯（记者 张三）旧稿件提到了琉璃厂的老字号。\n\n旧标题\n").unwrap();
     let mut h = harness_with(std::slice::from_ref(&page)).await;
     assert_eq!(search(&mut h.client, "琉璃厂").await.total_hits, 1);
 
-    std::fs::write(
-        &page,
-        "本报讯（记者 张三）新稿件改谈潘家园的旧货市场。\n\n新标题\n",
-    )
-    .unwrap();
+    std::fs::write(&page, "本报讯（记者 张三）新稿件改谈潘家园的旧货市场。\n\n新标题\n").unwrap();
     let written = Instant::now();
-    let summary = baokan_ingest::run::run(
-        &h.database.pool,
-        std::slice::from_ref(&page),
-        &PageMetadata::default(),
-    )
-    .await
-    .unwrap();
+    let summary =
+        baokan_ingest::run::run(&h.database.pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
     assert_eq!(summary.pages_replaced, 1);
     let committed = written.elapsed();
     loop {
         if search(&mut h.client, "潘家园").await.total_hits == 1 {
             break;
         }
-        assert!(
-            written.elapsed() < Duration::from_secs(10),
-            "the change never reached search"
-        );
+        assert!(written.elapsed() < Duration::from_secs(10), "the change never reached search");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    eprintln!(
-        "freshness: searchable {:?} after the ingest commit",
-        written.elapsed() - committed
-    );
-    assert_eq!(
-        search(&mut h.client, "琉璃厂").await.total_hits,
-        0,
-        "the old text is gone"
-    );
+    eprintln!("freshness: searchable {:?} after the ingest commit", written.elapsed() - committed);
+    assert_eq!(search(&mut h.client, "琉璃厂").await.total_hits, 0, "the old text is gone");
     h.server.stop().await.unwrap();
 }
 
@@ -290,11 +201,7 @@ async fn a_changed_page_reaches_search_quickly_and_old_text_disappears() {
 async fn a_restarted_server_resumes_from_its_last_commit() {
     let h = harness_with(&[seeds_dir()]).await;
     let mut client = h.client.clone();
-    let before = client
-        .get_index_status(GetIndexStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let before = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
     assert!(before.documents > 20);
     assert_eq!(before.applied_sequence, before.latest_sequence);
     h.server.stop().await.unwrap();
@@ -302,21 +209,11 @@ async fn a_restarted_server_resumes_from_its_last_commit() {
     // A page ingested while the server is down is applied after the restart.
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("late.txt");
-    std::fs::write(
-        &page,
-        "本报讯（记者 王五）停机期间入库的稿件写到了鹳雀楼。\n\n迟到的稿件\n",
-    )
-    .unwrap();
-    baokan_ingest::run::run(&h.database.pool, &[page], &PageMetadata::default())
-        .await
-        .unwrap();
+    std::fs::write(&page, "本报讯（记者 王五）停机期间入库的稿件写到了鹳雀楼。\n\n迟到的稿件\n").unwrap();
+    baokan_ingest::run::run(&h.database.pool, &[page], &PageMetadata::default()).await.unwrap();
 
     let (server, mut client) = start_server(&h.database.url, h.index_dir.path()).await;
-    let after = client
-        .get_index_status(GetIndexStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let after = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
     assert_eq!(after.documents, before.documents + 1);
     assert_eq!(after.applied_sequence, after.latest_sequence);
     assert_eq!(search(&mut client, "鹳雀楼").await.total_hits, 1);
@@ -334,39 +231,19 @@ async fn grpcurl_lists_services_and_searches() {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {grpcurl} (scripts/test installs it): {e}"));
-        assert!(
-            output.status.success(),
-            "grpcurl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "grpcurl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     };
     let services = run(&["-plaintext", &address, "list"]);
-    for service in [
-        "baokan.v1.SearchService",
-        "grpc.health.v1.Health",
-        "grpc.reflection.v1alpha.ServerReflection",
-    ] {
-        assert!(
-            services.contains(service),
-            "{service} missing from {services}"
-        );
+    for service in ["baokan.v1.SearchService", "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"] {
+        assert!(services.contains(service), "{service} missing from {services}");
     }
     let health = run(&["-plaintext", &address, "grpc.health.v1.Health/Check"]);
     assert!(health.contains("SERVING"));
-    let found = run(&[
-        "-plaintext",
-        "-d",
-        r#"{"query": "万步有约"}"#,
-        &address,
-        "baokan.v1.SearchService/Search",
-    ]);
+    let found = run(&["-plaintext", "-d", r#"{"query": "万步有约"}"#, &address, "baokan.v1.SearchService/Search"]);
     let response: serde_json::Value = serde_json::from_str(&found).unwrap();
     assert_eq!(response["totalHits"], "1");
-    assert_eq!(
-        response["hits"][0]["article"]["title"],
-        "山西省第六届“万步有约”健走激励大赛启动"
-    );
+    assert_eq!(response["hits"][0]["article"]["title"], "山西省第六届“万步有约”健走激励大赛启动");
     h.server.stop().await.unwrap();
 }
 
@@ -378,33 +255,18 @@ async fn a_late_committing_lower_sequence_is_not_skipped() {
     let page = dir.path().join("base.txt");
     std::fs::write(&page, "本报讯（记者 赵六）底稿。\n\n底稿标题\n").unwrap();
     let mut h = harness_with(std::slice::from_ref(&page)).await;
-    let page_id: i64 = sqlx::query_scalar("SELECT id FROM pages")
-        .fetch_one(&h.database.pool)
-        .await
-        .unwrap();
-    let insert = "INSERT INTO articles (page_id, ordinal, kind, title, paragraphs) VALUES ($1, $2, 'article', $3, ARRAY[$3])";
+    let page_id: i64 = sqlx::query_scalar("SELECT id FROM pages").fetch_one(&h.database.pool).await.unwrap();
+    let insert =
+        "INSERT INTO articles (page_id, ordinal, kind, title, paragraphs) VALUES ($1, $2, 'article', $3, ARRAY[$3])";
 
     // The slow transaction writes first (lower sequence) and commits last.
     let mut slow = h.database.pool.begin().await.unwrap();
-    sqlx::query(insert)
-        .bind(page_id)
-        .bind(10)
-        .bind("慢事务写下的秦岭稿件")
-        .execute(&mut *slow)
+    sqlx::query(insert).bind(page_id).bind(10).bind("慢事务写下的秦岭稿件").execute(&mut *slow).await.unwrap();
+    sqlx::query(insert).bind(page_id).bind(11).bind("快事务写下的渭河稿件").execute(&h.database.pool).await.unwrap();
+    let sequences: Vec<i64> = sqlx::query_scalar("SELECT sequence FROM article_changes ORDER BY sequence DESC LIMIT 1")
+        .fetch_all(&h.database.pool)
         .await
         .unwrap();
-    sqlx::query(insert)
-        .bind(page_id)
-        .bind(11)
-        .bind("快事务写下的渭河稿件")
-        .execute(&h.database.pool)
-        .await
-        .unwrap();
-    let sequences: Vec<i64> =
-        sqlx::query_scalar("SELECT sequence FROM article_changes ORDER BY sequence DESC LIMIT 1")
-            .fetch_all(&h.database.pool)
-            .await
-            .unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
     slow.commit().await.unwrap();
 
@@ -415,18 +277,10 @@ async fn a_late_committing_lower_sequence_is_not_skipped() {
         if qinling == 1 && weihe == 1 {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "秦岭 {qinling}, 渭河 {weihe}: a change was skipped"
-        );
+        assert!(Instant::now() < deadline, "秦岭 {qinling}, 渭河 {weihe}: a change was skipped");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let status = h
-        .client
-        .get_index_status(GetIndexStatusRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let status = h.client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
     assert_eq!(status.applied_sequence, sequences[0]);
     assert_eq!(status.documents, 3);
     h.server.stop().await.unwrap();

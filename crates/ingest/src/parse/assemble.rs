@@ -51,10 +51,7 @@ impl Draft {
     }
 
     fn body_open(&self) -> bool {
-        self.article
-            .paragraphs
-            .last()
-            .is_some_and(|p| !ends_sentence(p))
+        self.article.paragraphs.last().is_some_and(|p| !ends_sentence(p))
     }
 
     fn add_paragraph(&mut self, text: &str) {
@@ -76,13 +73,7 @@ impl Draft {
     }
 
     fn set_headings(&mut self, lines: Vec<HeadingLine>) {
-        let HeadingStack {
-            column,
-            kicker,
-            title,
-            subtitle,
-            title_level,
-        } = split_heading_stack(lines);
+        let HeadingStack { column, kicker, title, subtitle, title_level } = split_heading_stack(lines);
         self.article.kicker = kicker;
         self.article.title = title;
         self.article.subtitle = subtitle;
@@ -94,15 +85,8 @@ impl Draft {
 
     fn add_sections(&mut self, lines: Vec<HeadingLine>) {
         let first_paragraph = self.article.paragraphs.len();
-        let heading = lines
-            .iter()
-            .map(|l| clean_heading(&l.text))
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.article.sections.push(Section {
-            heading,
-            first_paragraph,
-        });
+        let heading = lines.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" ");
+        self.article.sections.push(Section { heading, first_paragraph });
     }
 }
 
@@ -125,10 +109,7 @@ fn continues_from_elsewhere(jump: &str) -> bool {
 
 /// Assigns the elements of one page to articles and photos.
 pub fn assemble(elements: Vec<Element>) -> Vec<ParsedArticle> {
-    let headline_first = elements
-        .iter()
-        .find(|e| !matches!(e, Element::Label(_)))
-        .is_some_and(|e| matches!(e, Element::Headings(_)));
+    let headline_first = headlines_come_first(&elements);
     let mut assembler = Assembler {
         headline_first,
         done: Vec::new(),
@@ -144,6 +125,29 @@ pub fn assemble(elements: Vec<Element>) -> Vec<ParsedArticle> {
         assembler.take(index, element, next);
     }
     assembler.finish()
+}
+
+/// Decides whether the page prints headlines before their stories: markdown
+/// pages do; otherwise the page does when its first heading comes before its
+/// first dateline (a story continued from another page may open the page
+/// without either).
+fn headlines_come_first(elements: &[Element]) -> bool {
+    let markdown =
+        elements.iter().any(|e| matches!(e, Element::Headings(lines) if lines.iter().any(|l| l.level.is_some())));
+    if markdown {
+        return true;
+    }
+    let first_heading = elements.iter().position(|e| matches!(e, Element::Headings(_)));
+    let first_dateline =
+        elements.iter().position(|e| matches!(e, Element::Paragraph { text, .. } if starts_article(text)));
+    match (first_heading, first_dateline) {
+        (Some(heading), Some(dateline)) => heading < dateline,
+        (Some(heading), None) => {
+            elements.iter().find(|e| !matches!(e, Element::Label(_))).is_some_and(|e| matches!(e, Element::Headings(_)))
+                || heading == 0
+        }
+        (None, _) => false,
+    }
 }
 
 /// Returns true when the next element is a paragraph that does not open a new article.
@@ -180,8 +184,7 @@ impl Assembler {
             }
             Element::Jump(jump) => {
                 let opens_next = continues_from_elsewhere(&jump)
-                    && (self.current.as_ref().is_none_or(|c| c.has_body())
-                        || !self.pending_headings.is_empty());
+                    && (self.current.as_ref().is_none_or(|c| c.has_body()) || !self.pending_headings.is_empty());
                 if opens_next && continues_story(next) {
                     self.pending_jumps.push(jump);
                 } else {
@@ -195,9 +198,7 @@ impl Assembler {
 
     fn push_photo(&mut self, index: usize, caption: Option<String>, authors: Vec<String>) {
         let mut photo = ParsedArticle::new(ArticleKind::Photo);
-        photo
-            .paragraphs
-            .extend(caption.map(|c| remove_layout_spaces(&c)));
+        photo.paragraphs.extend(caption.map(|c| remove_layout_spaces(&c)));
         photo.authors = authors;
         photo.column = self.pending_label.take();
         self.done.push((index, photo));
@@ -206,28 +207,18 @@ impl Assembler {
     /// Gives a short heading pair to the last photo without a title.
     fn take_photo_title(&mut self, lines: &[HeadingLine]) -> bool {
         let short = lines.len() >= 2
-            && lines.iter().all(|l| {
-                clean_heading(&l.text).chars().count() <= MAX_PHOTO_TITLE_LINE_CHARS
-                    && l.level.is_none()
-            });
+            && lines
+                .iter()
+                .all(|l| clean_heading(&l.text).chars().count() <= MAX_PHOTO_TITLE_LINE_CHARS && l.level.is_none());
         if !short {
             return false;
         }
-        let Some((_, photo)) = self
-            .done
-            .iter_mut()
-            .rev()
-            .find(|(_, a)| a.kind == ArticleKind::Photo && a.title.is_none())
+        let Some((_, photo)) =
+            self.done.iter_mut().rev().find(|(_, a)| a.kind == ArticleKind::Photo && a.title.is_none())
         else {
             return false;
         };
-        photo.title = Some(
-            lines
-                .iter()
-                .map(|l| clean_heading(&l.text))
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        photo.title = Some(lines.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" "));
         true
     }
 
@@ -240,9 +231,7 @@ impl Assembler {
             if current.has_body() && self.pending_headings.is_empty() {
                 // A deeper markdown heading inside a story is a subhead.
                 let deeper = match current.title_level {
-                    Some(title) => lines
-                        .iter()
-                        .all(|l| l.level.is_some_and(|level| level > title)),
+                    Some(title) => lines.iter().all(|l| l.level.is_some_and(|level| level > title)),
                     None => false,
                 };
                 if deeper && continues_story(next) {
@@ -252,11 +241,7 @@ impl Assembler {
                 if headline_first {
                     // A headline printed around the body: the body goes on after it.
                     if current.titled() && current.body_open() && continues_story(next) {
-                        let extra = lines
-                            .iter()
-                            .map(|l| clean_heading(&l.text))
-                            .collect::<Vec<_>>()
-                            .join(" ");
+                        let extra = lines.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" ");
                         let title = current.article.title.take().unwrap_or_default();
                         current.article.title = Some(format!("{title} {extra}"));
                         current.join_next_paragraph = true;
@@ -275,17 +260,10 @@ impl Assembler {
             }
             if headline_first && current.has_body() {
                 self.finish_current();
-            } else if !headline_first
-                && current.titled()
-                && current.article.column.is_none()
-                && !continues_story(next)
+            } else if !headline_first && current.titled() && current.article.column.is_none() && !continues_story(next)
             {
                 // After a story and its headline: the story's column banner.
-                let label = lines
-                    .iter()
-                    .map(|l| clean_heading(&l.text))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let label = lines.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" ");
                 current.article.column = Some(label);
                 return;
             }
@@ -300,9 +278,7 @@ impl Assembler {
             None => true,
             Some(_) if !self.pending_jumps.is_empty() => true,
             Some(_) if self.headline_first && !self.pending_headings.is_empty() => true,
-            Some(current) => {
-                (opens_article && current.has_body()) || (!self.headline_first && current.titled())
-            }
+            Some(current) => (opens_article && current.has_body()) || (!self.headline_first && current.titled()),
         };
         if start_new {
             self.finish_current();
@@ -315,10 +291,7 @@ impl Assembler {
             } else {
                 draft.before_body = headings;
             }
-            merge_authors(
-                &mut draft.article.authors,
-                std::mem::take(&mut self.pending_authors),
-            );
+            merge_authors(&mut draft.article.authors, std::mem::take(&mut self.pending_authors));
             if let Some(label) = self.pending_label.take() {
                 draft.article.column = Some(label);
             }
@@ -334,25 +307,25 @@ impl Assembler {
         let Some(mut draft) = self.current.take() else {
             return;
         };
-        if let Some(names) = draft
-            .article
-            .paragraphs
-            .last()
-            .and_then(|p| signature_at_end(p))
-        {
-            merge_authors(
-                &mut draft.article.authors,
-                names.into_iter().map(str::to_string).collect(),
-            );
+        // A trailing signature such as `（梁涛）` is a byline, not body text.
+        if let Some(last) = draft.article.paragraphs.last_mut() {
+            if let Some(names) = signature_at_end(last) {
+                let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+                if let Some(open) = last.rfind('（') {
+                    last.truncate(open);
+                    let trimmed = crate::text::trim_layout(last).to_string();
+                    *last = trimmed;
+                }
+                merge_authors(&mut draft.article.authors, names);
+            }
+            if last.is_empty() {
+                draft.article.paragraphs.pop();
+            }
         }
         let before_body = std::mem::take(&mut draft.before_body);
         if !before_body.is_empty() {
             if draft.titled() {
-                let label = before_body
-                    .iter()
-                    .map(|l| clean_heading(&l.text))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let label = before_body.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" ");
                 draft.article.column.get_or_insert(label);
             } else {
                 draft.set_headings(before_body);
@@ -365,9 +338,7 @@ impl Assembler {
         if !self.pending_headings.is_empty() {
             let headings = std::mem::take(&mut self.pending_headings);
             match self.current.as_mut() {
-                Some(current) if !current.titled() && !self.headline_first => {
-                    current.set_headings(headings)
-                }
+                Some(current) if !current.titled() && !self.headline_first => current.set_headings(headings),
                 _ => {
                     self.finish_current();
                     let mut draft = Draft::new(usize::MAX);
@@ -401,17 +372,11 @@ mod tests {
     use super::*;
 
     fn heading(text: &str) -> HeadingLine {
-        HeadingLine {
-            text: text.into(),
-            level: None,
-        }
+        HeadingLine { text: text.into(), level: None }
     }
 
     fn paragraph(text: &str) -> Element {
-        Element::Paragraph {
-            text: text.into(),
-            isolated: false,
-        }
+        Element::Paragraph { text: text.into(), isolated: false }
     }
 
     #[test]
@@ -440,13 +405,7 @@ mod tests {
         ]);
         assert_eq!(articles.len(), 2);
         assert_eq!(articles[1].title.as_deref(), Some("特写的大标题"));
-        assert_eq!(
-            articles[1].sections,
-            [Section {
-                heading: "第一个小标题".into(),
-                first_paragraph: 1
-            }]
-        );
+        assert_eq!(articles[1].sections, [Section { heading: "第一个小标题".into(), first_paragraph: 1 }]);
         assert_eq!(articles[1].authors, ["丙丁"]);
     }
 
@@ -473,14 +432,26 @@ mod tests {
             paragraph("机电工程师等岗位。"),
         ]);
         assert_eq!(articles.len(), 1);
-        assert_eq!(
-            articles[0].title.as_deref(),
-            Some("退役军人振兴乡村 线上招聘全面启动")
-        );
-        assert_eq!(
-            articles[0].paragraphs,
-            ["本报讯招聘活动包括焊工、行政主管、机电工程师等岗位。"]
-        );
+        assert_eq!(articles[0].title.as_deref(), Some("退役军人振兴乡村 线上招聘全面启动"));
+        assert_eq!(articles[0].paragraphs, ["本报讯招聘活动包括焊工、行政主管、机电工程师等岗位。"]);
+    }
+}
+
+#[cfg(test)]
+mod mode_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_opening_with_a_continued_story_still_prints_headlines_first() {
+        let articles = assemble(vec![
+            Element::Paragraph { text: "示范村，才能走出兴村富民之路。".into(), isolated: false },
+            Element::Headings(vec![HeadingLine { text: "第二篇标题".into(), level: None }]),
+            Element::Paragraph { text: "本报讯（记者 张三）第二篇正文。".into(), isolated: false },
+            Element::Headings(vec![HeadingLine { text: "第三篇标题".into(), level: None }]),
+            Element::Paragraph { text: "本报讯（记者 李四）第三篇正文。".into(), isolated: false },
+        ]);
+        let titles: Vec<_> = articles.iter().map(|a| a.title.as_deref()).collect();
+        assert_eq!(titles, [None, Some("第二篇标题"), Some("第三篇标题")]);
     }
 }
 
@@ -491,20 +462,11 @@ mod jump_tests {
     #[test]
     fn a_continued_from_jump_opens_the_story_after_it() {
         let articles = assemble(vec![
-            Element::Headings(vec![HeadingLine {
-                text: "第一篇".into(),
-                level: None,
-            }]),
-            Element::Paragraph {
-                text: "本报讯 第一篇正文。".into(),
-                isolated: false,
-            },
+            Element::Headings(vec![HeadingLine { text: "第一篇".into(), level: None }]),
+            Element::Paragraph { text: "本报讯 第一篇正文。".into(), isolated: false },
             Element::Jump("（下转第2版）".into()),
             Element::Jump("（上接第1版）".into()),
-            Element::Paragraph {
-                text: "续篇正文。".into(),
-                isolated: false,
-            },
+            Element::Paragraph { text: "续篇正文。".into(), isolated: false },
         ]);
         assert_eq!(articles.len(), 2);
         assert_eq!(articles[0].jumps, ["（下转第2版）"]);

@@ -25,10 +25,7 @@ pub fn starts_with_role(text: &str) -> bool {
 
 /// Returns the agency named in a credit or dateline, if any.
 pub fn agency_in(text: &str) -> Option<&'static str> {
-    AGENCIES
-        .iter()
-        .copied()
-        .find(|agency| text.contains(agency))
+    AGENCIES.iter().copied().find(|agency| text.contains(agency))
 }
 
 /// Extracts bare person names from a credit such as `本报记者 王晓华 实习记者 李京益`,
@@ -43,10 +40,7 @@ pub fn names_in_credit(credit: &str) -> Vec<String> {
         without_agencies = without_agencies.replace(agency, " ");
     }
     let tokens: Vec<&str> = without_agencies
-        .split(|c: char| {
-            c.is_whitespace()
-                || matches!(c, '、' | '，' | ',' | '；' | ';' | '\u{3000}' | '/' | '／')
-        })
+        .split(|c: char| c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '\u{3000}' | '/' | '／'))
         .filter(|t| !t.is_empty())
         .collect();
     let mut names = Vec::new();
@@ -81,19 +75,13 @@ mod tests {
 
     #[test]
     fn strips_roles_and_splits_names() {
-        assert_eq!(
-            names_in_credit("本报记者 王晓华 实习记者 李京益"),
-            ["王晓华", "李京益"]
-        );
+        assert_eq!(names_in_credit("本报记者 王晓华 实习记者 李京益"), ["王晓华", "李京益"]);
         assert_eq!(names_in_credit("山西日报记者 李联军 摄"), ["李联军"]);
         assert_eq!(names_in_credit("首席记者 贠娟绸"), ["贠娟绸"]);
         assert_eq!(names_in_credit("记者 余俊杰、范思翔"), ["余俊杰", "范思翔"]);
         assert_eq!(names_in_credit("记者雷甫"), ["雷甫"]);
         assert_eq!(names_in_credit("记者 吴华 见习记者 张晶"), ["吴华", "张晶"]);
-        assert_eq!(
-            names_in_credit("本报记者 臧力卿 曹飞 董芳"),
-            ["臧力卿", "曹飞", "董芳"]
-        );
+        assert_eq!(names_in_credit("本报记者 臧力卿 曹飞 董芳"), ["臧力卿", "曹飞", "董芳"]);
     }
 
     #[test]

@@ -39,27 +39,17 @@ pub fn starts_article(text: &str) -> bool {
 /// Parses the dateline at the start of a paragraph.
 pub fn parse_dateline(paragraph: &str) -> Option<Dateline> {
     let captures = DATELINE.captures(paragraph)?;
-    let dateline: Option<String> = captures
-        .name("dateline")
-        .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect());
-    let credit = captures
-        .name("credit")
-        .or_else(|| captures.name("bare_credit"));
-    let authors = credit
-        .map(|m| names_in_credit(m.as_str()))
-        .unwrap_or_default();
+    let dateline: Option<String> =
+        captures.name("dateline").map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect());
+    let credit = captures.name("credit").or_else(|| captures.name("bare_credit"));
+    let authors = credit.map(|m| names_in_credit(m.as_str())).unwrap_or_default();
     let source = dateline
         .as_deref()
         .and_then(agency_in)
         .or_else(|| credit.and_then(|m| agency_in(m.as_str())))
         .map(str::to_string);
     let month_day = dateline.as_deref().and_then(month_day_in);
-    Some(Dateline {
-        dateline,
-        authors,
-        source,
-        month_day,
-    })
+    Some(Dateline { dateline, authors, source, month_day })
 }
 
 /// Extracts `M月D日` from a dateline.
@@ -93,23 +83,12 @@ mod tests {
     #[test]
     fn reads_other_papers_habits() {
         assert_eq!(
-            parse_dateline("本报北京3月5日电（记者 张三）")
-                .unwrap()
-                .dateline
-                .as_deref(),
+            parse_dateline("本报北京3月5日电（记者 张三）").unwrap().dateline.as_deref(),
             Some("本报北京3月5日电")
         );
         let agency = parse_dateline("新华社北京电（记者 李四）国务院").unwrap();
-        assert_eq!(
-            (agency.dateline.as_deref(), agency.source.as_deref()),
-            (Some("新华社北京电"), Some("新华社"))
-        );
-        assert_eq!(
-            parse_dateline("（通讯员 李明 记者 王 志 敏）近日")
-                .unwrap()
-                .authors,
-            ["李明", "王志敏"]
-        );
+        assert_eq!((agency.dateline.as_deref(), agency.source.as_deref()), (Some("新华社北京电"), Some("新华社")));
+        assert_eq!(parse_dateline("（通讯员 李明 记者 王 志 敏）近日").unwrap().authors, ["李明", "王志敏"]);
     }
 
     #[test]

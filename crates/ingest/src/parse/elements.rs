@@ -34,10 +34,7 @@ pub enum Element {
     /// A jump line (`（下转第2版）`).
     Jump(String),
     /// A photo caption and the photographers credited.
-    Photo {
-        caption: Option<String>,
-        authors: Vec<String>,
-    },
+    Photo { caption: Option<String>, authors: Vec<String> },
 }
 
 static JUMP: LazyLock<Regex> = LazyLock::new(|| {
@@ -182,24 +179,17 @@ impl ElementBuilder {
             return;
         }
         if lines.iter().any(|l| PINYIN_LINE.is_match(l)) && lines.len() <= 3 {
-            let label: Vec<&str> = lines
-                .iter()
-                .map(String::as_str)
-                .filter(|l| !PINYIN_LINE.is_match(l))
-                .collect();
+            let label: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !PINYIN_LINE.is_match(l)).collect();
             self.push_label(label.join(" "), false);
             self.block_after_label = false;
             return;
         }
-        let previous_open = matches!(self.elements.last(), Some(Element::Paragraph { text, .. }) if !ends_sentence(text));
+        let previous_open =
+            matches!(self.elements.last(), Some(Element::Paragraph { text, .. }) if !ends_sentence(text));
         // In a narrow column, a short fragment after an unfinished sentence continues it.
         let continues_narrow = previous_open && self.last_body_line_chars <= NARROW_LINE;
         let opens_article = lines.first().is_some_and(|l| starts_article(l));
-        if lines.len() <= 3
-            && !opens_article
-            && !continues_narrow
-            && lines.iter().all(|l| heading_like(l))
-        {
+        if lines.len() <= 3 && !opens_article && !continues_narrow && lines.iter().all(|l| heading_like(l)) {
             for line in lines {
                 self.push_heading(line, None);
             }
@@ -216,13 +206,8 @@ impl ElementBuilder {
         let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
         for line in lines {
-            let current_done = paragraphs
-                .last()
-                .is_none_or(|p| p.is_empty() || ends_sentence(p.last().unwrap_or(&"")));
-            if starts_article(line)
-                && current_done
-                && paragraphs.last().is_some_and(|p| !p.is_empty())
-            {
+            let current_done = paragraphs.last().is_none_or(|p| p.is_empty() || ends_sentence(p.last().unwrap_or(&"")));
+            if starts_article(line) && current_done && paragraphs.last().is_some_and(|p| !p.is_empty()) {
                 paragraphs.push(Vec::new());
             }
             if let Some(current) = paragraphs.last_mut() {
@@ -244,10 +229,7 @@ impl ElementBuilder {
                     let joined = join_wrapped([previous.as_str(), text.as_str()]);
                     *previous = joined;
                 }
-                _ => self.elements.push(Element::Paragraph {
-                    text,
-                    isolated: isolated && single && index == 0,
-                }),
+                _ => self.elements.push(Element::Paragraph { text, isolated: isolated && single && index == 0 }),
             }
         }
     }
@@ -257,8 +239,7 @@ impl ElementBuilder {
 fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
     let line = trim_layout(raw.trim_end_matches('\r'));
     // Layout bullets before bylines and captions carry no text.
-    let line =
-        trim_layout(line.trim_start_matches(['■', '□', '●', '○', '◆', '◇', '▲', '△', '★', '☆']));
+    let line = trim_layout(line.trim_start_matches(['■', '□', '●', '○', '◆', '◇', '▲', '△', '★', '☆']));
     if line.is_empty() {
         kinds.push(LineKind::Blank);
         return;
@@ -269,14 +250,8 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         kinds.push(LineKind::Markdown(level, text));
         return;
     }
-    if line.len() > 4
-        && line.starts_with("**")
-        && line.ends_with("**")
-        && !line[2..line.len() - 2].contains("**")
-    {
-        kinds.push(LineKind::Bold(
-            trim_layout(&line[2..line.len() - 2]).to_string(),
-        ));
+    if line.len() > 4 && line.starts_with("**") && line.ends_with("**") && !line[2..line.len() - 2].contains("**") {
+        kinds.push(LineKind::Bold(trim_layout(&line[2..line.len() - 2]).to_string()));
         return;
     }
     let line = strip_bold(line);
@@ -319,11 +294,7 @@ fn trailing_credit(line: &str) -> Option<(String, LineKind)> {
         return None;
     }
     let body = trim_layout(&captures["body"]).to_string();
-    let kind = if has_mark {
-        LineKind::Credit(names)
-    } else {
-        LineKind::Byline(names)
-    };
+    let kind = if has_mark { LineKind::Credit(names) } else { LineKind::Byline(names) };
     Some((body, kind))
 }
 
@@ -348,9 +319,7 @@ fn photo_credit(line: &str) -> Option<Vec<String>> {
 
 /// Recognises a byline (`本报记者 王晓华 实习记者 李京益`, `记者 徐方伟`).
 fn byline(line: &str) -> Option<Vec<String>> {
-    if line.chars().count() > 40
-        || !starts_with_role(line)
-        || line.contains(['。', '，', '；', '：', '（', '）'])
+    if line.chars().count() > 40 || !starts_with_role(line) || line.contains(['。', '，', '；', '：', '（', '）'])
     {
         return None;
     }
@@ -374,10 +343,7 @@ mod tests {
     use super::*;
 
     fn paragraph(text: &str) -> Element {
-        Element::Paragraph {
-            text: text.into(),
-            isolated: false,
-        }
+        Element::Paragraph { text: text.into(), isolated: false }
     }
 
     #[test]
@@ -389,18 +355,10 @@ mod tests {
         assert_eq!(
             elements,
             vec![
-                paragraph(
-                    "本报讯（记者 刘吟）2月3日上午，市委副书记、市长常书铭带领有关负责人调研。"
-                ),
+                paragraph("本报讯（记者 刘吟）2月3日上午，市委副书记、市长常书铭带领有关负责人调研。"),
                 Element::Headings(vec![
-                    HeadingLine {
-                        text: "市 政 协 召 开 党 组 会 议".into(),
-                        level: None
-                    },
-                    HeadingLine {
-                        text: "王建林主持".into(),
-                        level: None
-                    },
+                    HeadingLine { text: "市 政 协 召 开 党 组 会 议".into(), level: None },
+                    HeadingLine { text: "王建林主持".into(), level: None },
                 ]),
                 Element::Byline(vec!["李晓雯".into()]),
                 Element::Photo {
@@ -418,9 +376,7 @@ mod tests {
         let page = "今年，我省侯马市成功申办成\n\n为全国第六届“万步有约”大赛的\n主办城市。\n";
         assert_eq!(
             page_elements(page),
-            vec![paragraph(
-                "今年，我省侯马市成功申办成为全国第六届“万步有约”大赛的主办城市。"
-            )]
+            vec![paragraph("今年，我省侯马市成功申办成为全国第六届“万步有约”大赛的主办城市。")]
         );
     }
 

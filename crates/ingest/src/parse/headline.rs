@@ -19,17 +19,7 @@ pub struct HeadingStack {
 /// Endings of a kicker line, which introduces the title.
 const KICKER_ENDINGS: &[&str] = &["强调", "指出", "表示", "要求", "——", "—", "：", ":"];
 /// Endings of a subtitle saying who attended or presided.
-const ATTENDANCE_ENDINGS: &[&str] = &[
-    "出席",
-    "参加",
-    "主持",
-    "列席",
-    "讲话",
-    "致辞",
-    "出席会议",
-    "参加会议",
-    "陪同",
-];
+const ATTENDANCE_ENDINGS: &[&str] = &["出席", "参加", "主持", "列席", "讲话", "致辞", "出席会议", "参加会议", "陪同"];
 
 fn chars(text: &str) -> usize {
     text.chars().count()
@@ -40,8 +30,7 @@ fn is_kicker(text: &str) -> bool {
 }
 
 fn is_subtitle_marker(text: &str) -> bool {
-    text.starts_with('—')
-        || (chars(text) <= 24 && ATTENDANCE_ENDINGS.iter().any(|end| text.ends_with(end)))
+    text.starts_with('—') || (chars(text) <= 24 && ATTENDANCE_ENDINGS.iter().any(|end| text.ends_with(end)))
 }
 
 /// Splits a stack of heading lines into column, kicker, title and subtitle.
@@ -55,67 +44,37 @@ pub fn split_heading_stack(lines: Vec<HeadingLine>) -> HeadingStack {
     let mut column = None;
     if cleaned.len() >= 2 {
         let (first, next) = (&cleaned[0], &cleaned[1]);
-        let markdown_label =
-            matches!((levels[0], levels[1]), (Some(a), Some(b)) if a > b) && chars(first) <= 8;
-        let plain_label = levels[0].is_none()
-            && chars(first) <= 6
-            && chars(next) >= 2 * chars(first)
-            && !is_kicker(first);
+        let markdown_label = matches!((levels[0], levels[1]), (Some(a), Some(b)) if a > b) && chars(first) <= 8;
+        let plain_label =
+            levels[0].is_none() && chars(first) <= 6 && chars(next) >= 2 * chars(first) && !is_kicker(first);
         if markdown_label || plain_label {
             column = Some(first.clone());
             start = 1;
         }
     }
     let rest: Vec<usize> = (start..cleaned.len()).collect();
-    let candidates: Vec<usize> = rest
-        .iter()
-        .copied()
-        .filter(|&i| !is_kicker(&cleaned[i]) && !is_subtitle_marker(&cleaned[i]))
-        .collect();
+    let candidates: Vec<usize> =
+        rest.iter().copied().filter(|&i| !is_kicker(&cleaned[i]) && !is_subtitle_marker(&cleaned[i])).collect();
     let join = |range: &[usize]| {
-        let parts: Vec<&str> = range
-            .iter()
-            .map(|&i| cleaned[i].as_str())
-            .filter(|p| !p.is_empty())
-            .collect();
+        let parts: Vec<&str> = range.iter().map(|&i| cleaned[i].as_str()).filter(|p| !p.is_empty()).collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     };
-    let all_short = rest.len() >= 2
-        && rest
-            .iter()
-            .all(|&i| chars(&cleaned[i]) <= 5 && levels[i].is_none());
+    let all_short = rest.len() >= 2 && rest.iter().all(|&i| chars(&cleaned[i]) <= 5 && levels[i].is_none());
     if all_short {
-        return HeadingStack {
-            column,
-            title: join(&rest),
-            ..HeadingStack::default()
-        };
+        return HeadingStack { column, title: join(&rest), ..HeadingStack::default() };
     }
     let title_index = if candidates.is_empty() {
         rest[0]
     } else if candidates.iter().any(|&i| levels[i].is_some()) {
-        // Markdown: the last of the biggest headings.
-        let rank = |i: usize| levels[i].unwrap_or(u8::MAX);
-        let best = candidates.iter().map(|&i| rank(i)).min().unwrap_or(u8::MAX);
-        candidates
-            .iter()
-            .copied()
-            .rev()
-            .find(|&i| rank(i) == best)
-            .unwrap_or(candidates[0])
+        // Markdown: the last heading that is neither kicker nor subtitle is the
+        // main claim; the ones before it give context.
+        candidates[candidates.len() - 1]
     } else {
         let first = candidates[0];
-        let longest_later = candidates
-            .iter()
-            .copied()
-            .skip(1)
-            .max_by_key(|&i| chars(&cleaned[i]));
+        let longest_later = candidates.iter().copied().skip(1).max_by_key(|&i| chars(&cleaned[i]));
         match longest_later {
             // A short line over a much longer one is a kicker, not the title.
-            Some(later)
-                if chars(&cleaned[first]) <= 8
-                    && chars(&cleaned[later]) * 2 >= chars(&cleaned[first]) * 3 =>
-            {
+            Some(later) if chars(&cleaned[first]) <= 8 && chars(&cleaned[later]) * 2 >= chars(&cleaned[first]) * 3 => {
                 later
             }
             _ => first,
@@ -136,44 +95,23 @@ mod tests {
     use super::*;
 
     fn stack(lines: &[(&str, Option<u8>)]) -> HeadingStack {
-        split_heading_stack(
-            lines
-                .iter()
-                .map(|(t, l)| HeadingLine {
-                    text: t.to_string(),
-                    level: *l,
-                })
-                .collect(),
-        )
+        split_heading_stack(lines.iter().map(|(t, l)| HeadingLine { text: t.to_string(), level: *l }).collect())
     }
 
     fn parts(stack: &HeadingStack) -> [Option<&str>; 4] {
-        [
-            stack.column.as_deref(),
-            stack.kicker.as_deref(),
-            stack.title.as_deref(),
-            stack.subtitle.as_deref(),
-        ]
+        [stack.column.as_deref(), stack.kicker.as_deref(), stack.title.as_deref(), stack.subtitle.as_deref()]
     }
 
     #[test]
     fn kicker_title_subtitle() {
         let s = stack(&[
             ("楼阳生在参加义务植树活动时强调", None),
-            (
-                "践行践行““两山两山””理论理论 发扬右玉精神发扬右玉精神",
-                None,
-            ),
+            ("践行践行““两山两山””理论理论 发扬右玉精神发扬右玉精神", None),
             ("林武蓝佛安参加", None),
         ]);
         assert_eq!(
             parts(&s),
-            [
-                None,
-                Some("楼阳生在参加义务植树活动时强调"),
-                Some("践行“两山”理论 发扬右玉精神"),
-                Some("林武蓝佛安参加")
-            ]
+            [None, Some("楼阳生在参加义务植树活动时强调"), Some("践行“两山”理论 发扬右玉精神"), Some("林武蓝佛安参加")]
         );
     }
 
@@ -196,57 +134,26 @@ mod tests {
 
     #[test]
     fn short_line_over_a_long_one_is_a_kicker_and_a_tiny_first_line_a_column() {
-        let s = stack(&[
-            ("最高奖励30万元", None),
-            ("清徐县开放煤矿 重大隐患举报通道", None),
-        ]);
-        assert_eq!(
-            parts(&s),
-            [
-                None,
-                Some("最高奖励30万元"),
-                Some("清徐县开放煤矿 重大隐患举报通道"),
-                None
-            ]
-        );
+        let s = stack(&[("最高奖励30万元", None), ("清徐县开放煤矿 重大隐患举报通道", None)]);
+        assert_eq!(parts(&s), [None, Some("最高奖励30万元"), Some("清徐县开放煤矿 重大隐患举报通道"), None]);
         let s = stack(&[("政务之要", None), ("市领导赴迎泽区 调研督导工作", None)]);
-        assert_eq!(
-            parts(&s),
-            [
-                Some("政务之要"),
-                None,
-                Some("市领导赴迎泽区 调研督导工作"),
-                None
-            ]
-        );
+        assert_eq!(parts(&s), [Some("政务之要"), None, Some("市领导赴迎泽区 调研督导工作"), None]);
     }
 
     #[test]
     fn markdown_levels() {
         let s = stack(&[
-            (
-                "市委十五届十次全会暨市委经济工作会议精神激励全市广大干部群众——",
-                Some(1),
-            ),
+            ("市委十五届十次全会暨市委经济工作会议精神激励全市广大干部群众——", Some(1)),
             ("织民生保障网 温暖百姓生活", Some(2)),
         ]);
-        assert_eq!(
-            s.kicker.as_deref(),
-            Some("市委十五届十次全会暨市委经济工作会议精神激励全市广大干部群众——")
-        );
+        assert_eq!(s.kicker.as_deref(), Some("市委十五届十次全会暨市委经济工作会议精神激励全市广大干部群众——"));
         assert_eq!(s.title.as_deref(), Some("织民生保障网 温暖百姓生活"));
-        let s = stack(&[
-            ("省两会专访", Some(3)),
-            ("市图书馆推出线上图书与讲座", Some(2)),
-        ]);
+        let s = stack(&[("省两会专访", Some(3)), ("市图书馆推出线上图书与讲座", Some(2))]);
+        assert_eq!(parts(&s), [Some("省两会专访"), None, Some("市图书馆推出线上图书与讲座"), None]);
+        let s = stack(&[("严格管控筑牢防线 全力做好疫情防控", Some(2)), ("本市26个基层医疗机构设置发热诊室", Some(3))]);
         assert_eq!(
             parts(&s),
-            [
-                Some("省两会专访"),
-                None,
-                Some("市图书馆推出线上图书与讲座"),
-                None
-            ]
+            [None, Some("严格管控筑牢防线 全力做好疫情防控"), Some("本市26个基层医疗机构设置发热诊室"), None]
         );
         let s = stack(&[
             ("“三大宣传战役”。聚焦脱贫攻坚⑦", Some(2)),

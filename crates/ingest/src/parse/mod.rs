@@ -28,8 +28,5 @@ pub fn parse_page(text: &str) -> ParsedPage {
         .filter_map(|a| a.paragraphs.first())
         .filter_map(|p| dateline::parse_dateline(p))
         .find_map(|d| d.month_day);
-    ParsedPage {
-        articles,
-        month_day,
-    }
+    ParsedPage { articles, month_day }
 }
