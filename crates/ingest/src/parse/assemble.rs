@@ -29,6 +29,8 @@ struct Draft {
     before_body: Vec<HeadingLine>,
     /// The next paragraph continues the last one (a headline interrupted the body).
     join_next_paragraph: bool,
+    /// Column labels found in its heading stack, placed by `place_labels`.
+    labels: Vec<String>,
 }
 
 impl Draft {
@@ -39,6 +41,7 @@ impl Draft {
             title_level: None,
             before_body: Vec::new(),
             join_next_paragraph: false,
+            labels: Vec::new(),
         }
     }
 
@@ -77,9 +80,7 @@ impl Draft {
         self.article.kicker = kicker;
         self.article.title = title;
         self.article.subtitle = subtitle;
-        if column.is_some() {
-            self.article.column = column;
-        }
+        self.labels.extend(column);
         self.title_level = title_level;
     }
 
@@ -97,7 +98,8 @@ struct Assembler {
     current: Option<Draft>,
     pending_headings: Vec<HeadingLine>,
     pending_authors: Vec<String>,
-    pending_label: Option<String>,
+    /// Column labels and banners with the element position they were printed at.
+    floating_labels: Vec<(usize, String)>,
     /// `（上接第1版）` lines: they open the story that follows them.
     pending_jumps: Vec<String>,
 }
@@ -116,7 +118,7 @@ pub fn assemble(elements: Vec<Element>) -> Vec<ParsedArticle> {
         current: None,
         pending_headings: Vec::new(),
         pending_authors: Vec::new(),
-        pending_label: None,
+        floating_labels: Vec::new(),
         pending_jumps: Vec::new(),
     };
     let mut elements = elements.into_iter().enumerate().peekable();
@@ -159,7 +161,7 @@ impl Assembler {
     fn take(&mut self, index: usize, element: Element, next: Option<&Element>) {
         match element {
             Element::Label(label) => {
-                self.pending_label = Some(clean_heading(&label));
+                self.floating_labels.push((index, clean_heading(&label)));
             }
             Element::Headings(lines) => self.take_headings(index, lines, next),
             Element::Byline(names) => {
@@ -192,7 +194,19 @@ impl Assembler {
                     current.article.jumps.push(jump);
                 }
             }
-            Element::Photo { caption, authors } => self.push_photo(index, caption, authors),
+            Element::Photo { caption, authors } => {
+                // On a headline-first page, headings right over a photo are its title.
+                let title = if self.headline_first && !self.pending_headings.is_empty() && caption.is_some() {
+                    let headings = std::mem::take(&mut self.pending_headings);
+                    Some(headings.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" "))
+                } else {
+                    None
+                };
+                self.push_photo(index, caption, authors);
+                if let Some((_, photo)) = self.done.last_mut() {
+                    photo.title = title;
+                }
+            }
         }
     }
 
@@ -200,7 +214,6 @@ impl Assembler {
         let mut photo = ParsedArticle::new(ArticleKind::Photo);
         photo.paragraphs.extend(caption.map(|c| remove_layout_spaces(&c)));
         photo.authors = authors;
-        photo.column = self.pending_label.take();
         self.done.push((index, photo));
     }
 
@@ -264,7 +277,7 @@ impl Assembler {
             {
                 // After a story and its headline: the story's column banner.
                 let label = lines.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" ");
-                current.article.column = Some(label);
+                self.floating_labels.push((index, label));
                 return;
             }
         }
@@ -292,9 +305,6 @@ impl Assembler {
                 draft.before_body = headings;
             }
             merge_authors(&mut draft.article.authors, std::mem::take(&mut self.pending_authors));
-            if let Some(label) = self.pending_label.take() {
-                draft.article.column = Some(label);
-            }
             draft.article.jumps.append(&mut self.pending_jumps);
             self.current = Some(draft);
         }
@@ -326,10 +336,13 @@ impl Assembler {
         if !before_body.is_empty() {
             if draft.titled() {
                 let label = before_body.iter().map(|l| clean_heading(&l.text)).collect::<Vec<_>>().join(" ");
-                draft.article.column.get_or_insert(label);
+                self.floating_labels.push((draft.first_element, label));
             } else {
                 draft.set_headings(before_body);
             }
+        }
+        for label in std::mem::take(&mut draft.labels) {
+            self.floating_labels.push((draft.first_element, label));
         }
         self.done.push((draft.first_element, draft.article));
     }
@@ -353,9 +366,103 @@ impl Assembler {
             merge_authors(&mut current.article.authors, leftover);
         }
         self.finish_current();
+        split_off_trailing_captions(&mut self.done);
         self.done.sort_by_key(|(first_element, _)| *first_element);
+        move_banners_to_their_story(&mut self.done);
+        place_labels(&mut self.done, &self.floating_labels);
         self.done.into_iter().map(|(_, article)| article).collect()
     }
+}
+
+/// Gives each column label to the item it is about: the item printed right
+/// before it when that one shares more of its wording, else the item right
+/// after it. Banners are often printed after the story they belong to.
+fn place_labels(items: &mut [(usize, ParsedArticle)], labels: &[(usize, String)]) {
+    for (position, label) in labels {
+        let next = items.iter().position(|(first, _)| first >= position);
+        let previous = match next {
+            Some(0) => None,
+            Some(next) => Some(next - 1),
+            None => items.len().checked_sub(1),
+        };
+        let overlap = |index: Option<usize>| index.map_or(0, |i| shared_bigrams(label, &items[i].1));
+        let chosen = match (previous, next) {
+            (Some(previous), Some(_)) if overlap(Some(previous)) > overlap(next) => Some(previous),
+            (_, Some(next)) => Some(next),
+            (previous, None) => previous,
+        };
+        if let Some(chosen) = chosen {
+            items[chosen].1.column.get_or_insert_with(|| label.clone());
+        }
+    }
+}
+
+/// A story's last paragraph that opens with a date (`3月5日，游客在…`) and
+/// shares almost none of the story's wording is a photo caption printed next
+/// to it, not part of the story.
+fn split_off_trailing_captions(items: &mut Vec<(usize, ParsedArticle)>) {
+    static DATE_LED: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^\d{1,2}月\d{1,2}日[，,]").expect("date-led caption regex"));
+    let mut captions = Vec::new();
+    for (first_element, article) in items.iter_mut() {
+        if article.kind != ArticleKind::Article || article.paragraphs.len() < 2 {
+            continue;
+        }
+        let Some(last) = article.paragraphs.last() else { continue };
+        if !DATE_LED.is_match(last) || last.chars().count() > MAX_CAPTION_CHARS {
+            continue;
+        }
+        let mut rest = article.clone();
+        rest.paragraphs.pop();
+        let bigrams = han_bigrams(last);
+        let shared = bigrams.iter().filter(|b| shared_text(&rest).contains(b.as_str())).count();
+        if bigrams.is_empty() || shared * 5 >= bigrams.len() {
+            continue;
+        }
+        let mut photo = ParsedArticle::new(ArticleKind::Photo);
+        photo.paragraphs.extend(article.paragraphs.pop());
+        captions.push((*first_element + 1, photo));
+    }
+    items.extend(captions);
+}
+
+/// The Han bigrams of a text.
+fn han_bigrams(text: &str) -> Vec<String> {
+    let characters: Vec<char> = text.chars().filter(|c| crate::text::is_han(*c)).collect();
+    characters.windows(2).map(|pair| pair.iter().collect()).collect()
+}
+
+/// Headings and body of an item as one text.
+fn shared_text(article: &ParsedArticle) -> String {
+    let mut text = article.paragraphs.concat();
+    for heading in [&article.kicker, &article.title, &article.subtitle].into_iter().flatten() {
+        text.push_str(heading);
+    }
+    text
+}
+
+/// A line over a headline that is really the banner of the story printed
+/// before it (it shares that story's wording, not this one's) becomes that
+/// story's column instead of this headline's kicker.
+fn move_banners_to_their_story(items: &mut [(usize, ParsedArticle)]) {
+    for index in 1..items.len() {
+        let Some(kicker) = items[index].1.kicker.clone() else { continue };
+        if items[index - 1].1.column.is_some() || items[index - 1].1.kind != ArticleKind::Article {
+            continue;
+        }
+        let mut own = items[index].1.clone();
+        own.kicker = None;
+        if shared_bigrams(&kicker, &items[index - 1].1) > shared_bigrams(&kicker, &own) {
+            items[index - 1].1.column = Some(kicker);
+            items[index].1.kicker = None;
+        }
+    }
+}
+
+/// Counts the Han bigrams of `label` that occur in an item's headings or body.
+fn shared_bigrams(label: &str, article: &ParsedArticle) -> usize {
+    let text = shared_text(article);
+    han_bigrams(label).iter().filter(|pair| text.contains(pair.as_str())).count()
 }
 
 /// Appends names not already present.

@@ -67,7 +67,8 @@ enum LineKind {
     Jump(String),
     Credit(Vec<String>),
     Byline(Vec<String>),
-    Text(String),
+    /// A body or heading line; `indented` when printed with a paragraph indent.
+    Text(String, bool),
 }
 
 /// Groups classified lines into elements.
@@ -75,6 +76,8 @@ enum LineKind {
 struct ElementBuilder {
     elements: Vec<Element>,
     block: Vec<String>,
+    /// Which lines of `block` start with a paragraph indent.
+    block_indents: Vec<bool>,
     /// Blank lines seen before the current block.
     blanks_before_block: usize,
     blanks: usize,
@@ -107,11 +110,12 @@ impl ElementBuilder {
                 self.block_after_label = false;
                 return;
             }
-            LineKind::Text(line) => {
+            LineKind::Text(line, indented) => {
                 if self.block.is_empty() {
                     self.blanks_before_block = self.blanks;
                 }
                 self.block.push(line);
+                self.block_indents.push(indented);
                 self.blanks = 0;
                 return;
             }
@@ -136,7 +140,7 @@ impl ElementBuilder {
             LineKind::Bold(text) => self.push_label(text, blanks_before == 0),
             LineKind::Jump(text) => self.elements.push(Element::Jump(text)),
             LineKind::Byline(names) => self.elements.push(Element::Byline(names)),
-            LineKind::Blank | LineKind::Text(_) => {}
+            LineKind::Blank | LineKind::Text(..) => {}
         }
     }
 
@@ -173,7 +177,14 @@ impl ElementBuilder {
         if self.block.is_empty() {
             return;
         }
-        let lines = std::mem::take(&mut self.block);
+        let mut lines = std::mem::take(&mut self.block);
+        let mut indents = std::mem::take(&mut self.block_indents);
+        // An unindented short line over indented body lines is a heading.
+        while lines.len() >= 2 && !indents[0] && indents[1] && heading_like(&lines[0]) && !starts_article(&lines[0]) {
+            let heading = lines.remove(0);
+            indents.remove(0);
+            self.push_heading(heading, None);
+        }
         if self.block_after_label && lines.len() <= 2 && lines.iter().all(|l| heading_like(l)) {
             // Banner lines under a label belong to the label.
             return;
@@ -197,15 +208,19 @@ impl ElementBuilder {
         }
         self.last_body_line_chars = lines.last().map(|l| l.chars().count()).unwrap_or(0);
         let isolated = self.blanks_before_block >= 2;
-        self.push_paragraphs(&lines, previous_open, isolated);
+        self.push_paragraphs(&lines, &indents, previous_open, isolated);
     }
 
     /// Splits a body block into paragraphs and appends them; the first joins the
     /// previous paragraph when that one stopped mid-sentence (a layout gap).
-    fn push_paragraphs(&mut self, lines: &[String], previous_open: bool, isolated: bool) {
+    fn push_paragraphs(&mut self, lines: &[String], indents: &[bool], previous_open: bool, isolated: bool) {
         let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
-        for line in lines {
+        for (line_index, line) in lines.iter().enumerate() {
+            // A paragraph indent starts a new paragraph.
+            if indents.get(line_index).copied().unwrap_or(false) && paragraphs.last().is_some_and(|p| !p.is_empty()) {
+                paragraphs.push(Vec::new());
+            }
             let current_done = paragraphs.last().is_none_or(|p| p.is_empty() || ends_sentence(p.last().unwrap_or(&"")));
             if starts_article(line) && current_done && paragraphs.last().is_some_and(|p| !p.is_empty()) {
                 paragraphs.push(Vec::new());
@@ -237,6 +252,7 @@ impl ElementBuilder {
 
 /// Classifies one raw line, splitting a trailing jump or credit off a body line.
 fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
+    let indented = raw.starts_with('\u{3000}') || raw.starts_with("  ") || raw.starts_with('\t');
     let line = trim_layout(raw.trim_end_matches('\r'));
     // Layout bullets before bylines and captions carry no text.
     let line = trim_layout(line.trim_start_matches(['■', '□', '●', '○', '◆', '◇', '▲', '△', '★', '☆']));
@@ -258,7 +274,7 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
     if let Some(jump) = JUMP.find(&line) {
         let before = trim_layout(&line[..jump.start()]);
         if !before.is_empty() {
-            kinds.push(LineKind::Text(before.to_string()));
+            kinds.push(LineKind::Text(before.to_string(), indented));
         }
         kinds.push(LineKind::Jump(trim_layout(jump.as_str()).to_string()));
         return;
@@ -272,11 +288,11 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         return;
     }
     if let Some((body, kind)) = trailing_credit(&line) {
-        kinds.push(LineKind::Text(body));
+        kinds.push(LineKind::Text(body, indented));
         kinds.push(kind);
         return;
     }
-    kinds.push(LineKind::Text(line));
+    kinds.push(LineKind::Text(line, indented));
 }
 
 /// Splits a credit printed at the end of a paragraph line: a photo credit

@@ -47,7 +47,9 @@ pub fn split_heading_stack(lines: Vec<HeadingLine>) -> HeadingStack {
         let markdown_label = matches!((levels[0], levels[1]), (Some(a), Some(b)) if a > b) && chars(first) <= 8;
         let plain_label =
             levels[0].is_none() && chars(first) <= 6 && chars(next) >= 2 * chars(first) && !is_kicker(first);
-        if markdown_label || plain_label {
+        // A numbered series label: `聚焦脱贫攻坚⑦`.
+        let series_label = first.chars().last().is_some_and(|c| ('①'..='⑳').contains(&c));
+        if markdown_label || plain_label || series_label {
             column = Some(first.clone());
             start = 1;
         }
