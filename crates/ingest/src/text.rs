@@ -114,11 +114,18 @@ pub fn clean_heading(line: &str) -> String {
     out
 }
 
+/// Longest line checked for doubled bold text.
+const MAX_DOUBLED_CHARS: usize = 160;
+
 /// Undoes the extractor's doubling of bold text, where every run of a heading
 /// is printed twice (`践行践行““两山两山””` -> `践行“两山”`). Each
 /// whitespace-separated segment must consist entirely of doubled runs
 /// (trailing Latin letters excepted, e.g. a column code); otherwise `None`.
 pub fn undo_doubling(line: &str) -> Option<String> {
+    // Doubled headings are short; the search below is cubic in the length.
+    if line.chars().count() > MAX_DOUBLED_CHARS {
+        return None;
+    }
     let mut out = Vec::new();
     let mut any = false;
     for segment in line.split(is_layout_space).filter(|s| !s.is_empty()) {
