@@ -100,6 +100,8 @@ struct Assembler {
     pending_authors: Vec<String>,
     /// Column labels and banners with the element position they were printed at.
     floating_labels: Vec<(usize, String)>,
+    /// Section headers with their position: they head the item after them.
+    section_headers: Vec<(usize, String)>,
     /// `（上接第1版）` lines: they open the story that follows them.
     pending_jumps: Vec<String>,
 }
@@ -119,6 +121,7 @@ pub fn assemble(elements: Vec<Element>) -> Vec<ParsedArticle> {
         pending_headings: Vec::new(),
         pending_authors: Vec::new(),
         floating_labels: Vec::new(),
+        section_headers: Vec::new(),
         pending_jumps: Vec::new(),
     };
     let mut elements = elements.into_iter().enumerate().peekable();
@@ -145,7 +148,10 @@ fn headlines_come_first(elements: &[Element]) -> bool {
     match (first_heading, first_dateline) {
         (Some(heading), Some(dateline)) => heading < dateline,
         (Some(heading), None) => {
-            elements.iter().find(|e| !matches!(e, Element::Label(_))).is_some_and(|e| matches!(e, Element::Headings(_)))
+            elements
+                .iter()
+                .find(|e| !matches!(e, Element::Label(_) | Element::SectionHeader(_)))
+                .is_some_and(|e| matches!(e, Element::Headings(_)))
                 || heading == 0
         }
         (None, _) => false,
@@ -163,6 +169,7 @@ impl Assembler {
             Element::Label(label) => {
                 self.floating_labels.push((index, clean_heading(&label)));
             }
+            Element::SectionHeader(label) => self.section_headers.push((index, clean_heading(&label))),
             Element::Headings(lines) => self.take_headings(index, lines, next),
             Element::Byline(names) => {
                 if !self.pending_headings.is_empty() {
@@ -369,6 +376,11 @@ impl Assembler {
         split_off_trailing_captions(&mut self.done);
         self.done.sort_by_key(|(first_element, _)| *first_element);
         move_banners_to_their_story(&mut self.done);
+        for (position, label) in &self.section_headers {
+            if let Some((_, item)) = self.done.iter_mut().find(|(first, _)| first >= position) {
+                item.column.get_or_insert_with(|| label.clone());
+            }
+        }
         place_labels(&mut self.done, &self.floating_labels);
         self.done.into_iter().map(|(_, article)| article).collect()
     }

@@ -26,6 +26,9 @@ pub enum Element {
     /// A column or section label (bold-only line, pinyin-labelled block,
     /// heading with a column code such as `JZ`).
     Label(String),
+    /// A section header with its pinyin line (`JZ第一视线` / `DI YI SHI XIAN`):
+    /// always over the items that follow it.
+    SectionHeader(String),
     /// A line crediting reporters (`本报记者 王晓华`), before or after a story.
     Byline(Vec<String>),
     /// A body paragraph with its wrapped lines joined; `isolated` when it
@@ -191,7 +194,7 @@ impl ElementBuilder {
         }
         if lines.iter().any(|l| PINYIN_LINE.is_match(l)) && lines.len() <= 3 {
             let label: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !PINYIN_LINE.is_match(l)).collect();
-            self.push_label(label.join(" "), false);
+            self.elements.push(Element::SectionHeader(label.join(" ")));
             self.block_after_label = false;
             return;
         }
@@ -417,7 +420,7 @@ mod tests {
         let page = "就地过年就地过年 暖在身边暖在身边JZ\n\nJZ第一视线\nDI YI SHI XIAN\n\n新华社北京2月3日电（记者余\n俊杰）中国互联网络信息中心发布报告。\n";
         let elements = page_elements(page);
         assert_eq!(elements[0], Element::Label("就地过年 暖在身边".into()));
-        assert_eq!(elements[1], Element::Label("JZ第一视线".into()));
+        assert_eq!(elements[1], Element::SectionHeader("JZ第一视线".into()));
         assert!(
             matches!(&elements[2], Element::Paragraph { text, .. } if text.starts_with("新华社北京2月3日电（记者余俊杰）"))
         );
