@@ -158,6 +158,11 @@ fn headlines_come_first(elements: &[Element]) -> bool {
     }
 }
 
+/// Returns true for text that announces a photo (`图为…`, `上图：…`).
+fn opens_caption(text: &str) -> bool {
+    ["图为", "图：", "图:", "上图", "下图", "左图", "右图", "图片说明"].iter().any(|marker| text.starts_with(marker))
+}
+
 /// Returns true when the next element is a paragraph that does not open a new article.
 fn continues_story(next: Option<&Element>) -> bool {
     matches!(next, Some(Element::Paragraph { text, .. }) if !starts_article(text))
@@ -181,12 +186,12 @@ impl Assembler {
                 }
             }
             Element::Paragraph { text, isolated } => {
-                let caption_alone = isolated
+                let caption_alone = (isolated || opens_caption(&text))
                     && !matches!(next, Some(Element::Paragraph { .. }))
                     && !starts_article(&text)
                     && text.chars().count() <= MAX_CAPTION_CHARS;
                 if caption_alone {
-                    self.push_photo(index, Some(text), Vec::new());
+                    self.push_photo(index, Some(text), Vec::new(), None);
                 } else {
                     self.take_paragraph(index, text);
                 }
@@ -201,7 +206,7 @@ impl Assembler {
                     current.article.jumps.push(jump);
                 }
             }
-            Element::Photo { caption, authors } => {
+            Element::Photo { caption, authors, source } => {
                 // On a headline-first page, headings right over a photo are its title.
                 let title = if self.headline_first && !self.pending_headings.is_empty() && caption.is_some() {
                     let headings = std::mem::take(&mut self.pending_headings);
@@ -209,7 +214,7 @@ impl Assembler {
                 } else {
                     None
                 };
-                self.push_photo(index, caption, authors);
+                self.push_photo(index, caption, authors, source);
                 if let Some((_, photo)) = self.done.last_mut() {
                     photo.title = title;
                 }
@@ -217,10 +222,11 @@ impl Assembler {
         }
     }
 
-    fn push_photo(&mut self, index: usize, caption: Option<String>, authors: Vec<String>) {
+    fn push_photo(&mut self, index: usize, caption: Option<String>, authors: Vec<String>, source: Option<String>) {
         let mut photo = ParsedArticle::new(ArticleKind::Photo);
         photo.paragraphs.extend(caption.map(|c| remove_layout_spaces(&c)));
         photo.authors = authors;
+        photo.source = source;
         self.done.push((index, photo));
     }
 

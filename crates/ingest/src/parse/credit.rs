@@ -34,29 +34,31 @@ pub fn agency_in(text: &str) -> Option<&'static str> {
 pub fn names_in_credit(credit: &str) -> Vec<String> {
     let credit = trim_layout(credit);
     let credit = credit.strip_suffix('摄').unwrap_or(credit);
-    let without_roles = ROLE.replace_all(credit, " ");
-    let mut without_agencies = without_roles.into_owned();
-    for agency in AGENCIES {
-        without_agencies = without_agencies.replace(agency, " ");
-    }
-    let tokens: Vec<&str> = without_agencies
-        .split(|c: char| c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '\u{3000}' | '/' | '／'))
-        .filter(|t| !t.is_empty())
-        .collect();
     let mut names = Vec::new();
-    let mut letter_spaced = String::new();
-    for token in tokens {
-        if token.chars().count() == 1 && token.chars().all(is_han) {
-            letter_spaced.push_str(token);
-            continue;
+    // Role words separate credits: `李 静 通讯员 孟 涛` is two people.
+    for segment in ROLE.split(credit) {
+        let mut segment = segment.to_string();
+        for agency in AGENCIES {
+            segment = segment.replace(agency, " ");
+        }
+        let tokens: Vec<&str> = segment
+            .split(|c: char| c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '\u{3000}' | '/' | '／'))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut letter_spaced = String::new();
+        for token in tokens {
+            if token.chars().count() == 1 && token.chars().all(is_han) {
+                letter_spaced.push_str(token);
+                continue;
+            }
+            if !letter_spaced.is_empty() {
+                names.push(std::mem::take(&mut letter_spaced));
+            }
+            names.push(token.to_string());
         }
         if !letter_spaced.is_empty() {
-            names.push(std::mem::take(&mut letter_spaced));
+            names.push(letter_spaced);
         }
-        names.push(token.to_string());
-    }
-    if !letter_spaced.is_empty() {
-        names.push(letter_spaced);
     }
     names.retain(|name| is_person_name(name));
     names
@@ -94,6 +96,7 @@ mod tests {
     fn rejoins_letter_spaced_names() {
         assert_eq!(names_in_credit("记\n者 王 志 敏"), ["王志敏"]);
         assert_eq!(names_in_credit("本报记者 曹 伟 摄"), ["曹伟"]);
+        assert_eq!(names_in_credit("记者 李 静 通讯员 孟 涛"), ["李静", "孟涛"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::credit::{names_in_credit, starts_with_role};
+use super::credit::{agency_in, names_in_credit, starts_with_role};
 use super::dateline::starts_article;
 use crate::text::{clean_heading, ends_sentence, join_wrapped, trim_layout, undo_doubling};
 
@@ -36,8 +36,8 @@ pub enum Element {
     Paragraph { text: String, isolated: bool },
     /// A jump line (`（下转第2版）`).
     Jump(String),
-    /// A photo caption and the photographers credited.
-    Photo { caption: Option<String>, authors: Vec<String> },
+    /// A photo caption, the photographers credited and their agency.
+    Photo { caption: Option<String>, authors: Vec<String>, source: Option<String> },
 }
 
 static JUMP: LazyLock<Regex> = LazyLock::new(|| {
@@ -68,7 +68,7 @@ enum LineKind {
     Markdown(u8, String),
     Bold(String),
     Jump(String),
-    Credit(Vec<String>),
+    Credit(Vec<String>, Option<String>),
     Byline(Vec<String>),
     /// A body or heading line; `indented` when printed with a paragraph indent.
     Text(String, bool),
@@ -128,7 +128,7 @@ impl ElementBuilder {
         self.flush_block();
         self.blanks = 0;
         match kind {
-            LineKind::Credit(authors) => {
+            LineKind::Credit(authors, source) => {
                 // The caption is the paragraph right before the credit.
                 let caption = match self.elements.last() {
                     Some(Element::Paragraph { .. }) => match self.elements.pop() {
@@ -137,7 +137,7 @@ impl ElementBuilder {
                     },
                     _ => None,
                 };
-                self.elements.push(Element::Photo { caption, authors });
+                self.elements.push(Element::Photo { caption, authors, source });
             }
             LineKind::Markdown(level, text) => self.push_heading(text, Some(level)),
             LineKind::Bold(text) => self.push_label(text, blanks_before == 0),
@@ -283,7 +283,7 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         return;
     }
     if let Some(names) = photo_credit(&line) {
-        kinds.push(LineKind::Credit(names));
+        kinds.push(LineKind::Credit(names, agency_in(&line).map(str::to_string)));
         return;
     }
     if let Some(names) = byline(&line) {
@@ -313,7 +313,8 @@ fn trailing_credit(line: &str) -> Option<(String, LineKind)> {
         return None;
     }
     let body = trim_layout(&captures["body"]).to_string();
-    let kind = if has_mark { LineKind::Credit(names) } else { LineKind::Byline(names) };
+    let kind =
+        if has_mark { LineKind::Credit(names, agency_in(credit).map(str::to_string)) } else { LineKind::Byline(names) };
     Some((body, kind))
 }
 
@@ -382,7 +383,8 @@ mod tests {
                 Element::Byline(vec!["李晓雯".into()]),
                 Element::Photo {
                     caption: Some("工人正在养护新栽种的蓝莓、樱桃树。".into()),
-                    authors: vec!["曹伟".into()]
+                    authors: vec!["曹伟".into()],
+                    source: None
                 },
                 paragraph("着铿锵的力量。"),
                 Element::Jump("（下转第2版）".into()),
@@ -407,7 +409,8 @@ mod tests {
             vec![
                 Element::Photo {
                     caption: Some("团员们参观学习，矢志不渝跟党走。".into()),
-                    authors: vec!["张昊宇".into()]
+                    authors: vec!["张昊宇".into()],
+                    source: None
                 },
                 paragraph("作为市政建设的生力军，是一种幸福。"),
                 Element::Byline(vec!["王春宇".into()]),

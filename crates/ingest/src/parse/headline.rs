@@ -76,7 +76,7 @@ pub fn split_heading_stack(lines: Vec<HeadingLine>) -> HeadingStack {
         let longest_later = candidates.iter().copied().skip(1).max_by_key(|&i| chars(&cleaned[i]));
         match longest_later {
             // A short line over a much longer one is a kicker, not the title.
-            Some(later) if chars(&cleaned[first]) <= 8 && chars(&cleaned[later]) * 2 >= chars(&cleaned[first]) * 3 => {
+            Some(later) if chars(&cleaned[first]) <= 10 && chars(&cleaned[later]) * 2 >= chars(&cleaned[first]) * 3 => {
                 later
             }
             _ => first,
