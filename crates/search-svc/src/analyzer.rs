@@ -1,14 +1,16 @@
 //! Chinese text analysis for the index and for queries.
 //!
 //! Text is first normalised char by char (full-width to half-width, Latin
-//! lower-cased), so byte offsets still point into the original text. Two
-//! tokenizers run on it:
+//! lower-cased, traditional Han characters to simplified), so byte offsets
+//! still point into the original text. Three tokenizers run on it:
 //! - `baokan_grams`: overlapping Han bigrams (a Han character with no Han
 //!   character after it also emits itself) and whole Latin/digit words, with
 //!   consecutive positions; punctuation and spaces are skipped without breaking
 //!   adjacency. Phrase queries on it find any verbatim run of two or more
 //!   characters, whatever jieba makes of it (recall).
 //! - `baokan_words`: jieba search-mode words (ranking); positions not used.
+//! - `baokan_exact`: the whole normalised value as one token (author and
+//!   paper names, matched exactly).
 
 use std::sync::LazyLock;
 
@@ -16,25 +18,53 @@ use jieba_rs::{Jieba, TokenizeMode};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Version of the analysis chain; an index built with another is rebuilt.
-pub const ANALYSIS_VERSION: u32 = 1;
+pub const ANALYSIS_VERSION: u32 = 2;
 
 /// Name under which the bigram tokenizer is registered.
 pub const GRAMS: &str = "baokan_grams";
 /// Name under which the jieba tokenizer is registered.
 pub const WORDS: &str = "baokan_words";
+/// Name under which the exact-value tokenizer is registered.
+pub const EXACT: &str = "baokan_exact";
+
+/// First and last code point of the traditional-to-simplified table.
+const HAN_TABLE_START: u32 = 0x3400;
+const HAN_TABLE_END: u32 = 0xA000;
+
+/// Simplified form of every Han character in the basic blocks, built once
+/// from simplet2s's character table (one character to one character, so
+/// offsets are unchanged).
+static SIMPLIFIED: LazyLock<Vec<char>> = LazyLock::new(|| {
+    (HAN_TABLE_START..HAN_TABLE_END)
+        .map(|code| {
+            let Some(c) = char::from_u32(code) else { return '\0' };
+            let converted = simplet2s::convert(c.encode_utf8(&mut [0; 4]));
+            let mut chars = converted.chars();
+            match (chars.next(), chars.next()) {
+                (Some(simplified), None) => simplified,
+                _ => c,
+            }
+        })
+        .collect()
+});
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 /// Loads the jieba dictionary now rather than on the first document.
 pub fn warm_up() {
     LazyLock::force(&JIEBA);
+    LazyLock::force(&SIMPLIFIED);
 }
 
 /// Normalises one character: full-width ASCII to half-width, ideographic
-/// space to space, Latin to lower case.
+/// space to space, Latin to lower case, traditional Han to simplified.
 pub fn normalize_char(c: char) -> char {
+    let code = u32::from(c);
+    if (HAN_TABLE_START..HAN_TABLE_END).contains(&code) {
+        return SIMPLIFIED.get((code - HAN_TABLE_START) as usize).copied().unwrap_or(c);
+    }
     let c = match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(code - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',
         _ => c,
     };
@@ -131,6 +161,12 @@ pub fn word_tokens(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// Normalises a whole value for exact matching (names): each character
+/// normalised, surrounding spaces removed.
+pub fn normalize_exact(text: &str) -> String {
+    text.trim().chars().map(normalize_char).collect()
+}
+
 /// A token stream over precomputed tokens.
 pub struct VecTokenStream {
     tokens: Vec<Token>,
@@ -180,10 +216,29 @@ impl Tokenizer for WordTokenizer {
     }
 }
 
-/// Registers both tokenizers on an index.
+/// The `baokan_exact` tokenizer.
+#[derive(Clone, Default)]
+pub struct ExactTokenizer;
+
+impl Tokenizer for ExactTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let value = normalize_exact(text);
+        let tokens = if value.is_empty() {
+            Vec::new()
+        } else {
+            vec![Token { offset_from: 0, offset_to: text.len(), position: 0, text: value, position_length: 1 }]
+        };
+        VecTokenStream { tokens, index: 0 }
+    }
+}
+
+/// Registers the tokenizers on an index.
 pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(GRAMS, GramTokenizer);
     index.tokenizers().register(WORDS, WordTokenizer);
+    index.tokenizers().register(EXACT, ExactTokenizer);
 }
 
 #[cfg(test)]
@@ -206,6 +261,14 @@ mod tests {
     fn grams_normalise_width_and_case() {
         assert_eq!(texts(&gram_tokens("ＣＮＮＩＣ发布")), ["cnnic", "发布", "布"]);
         assert_eq!(texts(&gram_tokens("G20峰会")), ["g20", "峰会", "会"]);
+    }
+
+    #[test]
+    fn traditional_and_simplified_match() {
+        assert_eq!(texts(&gram_tokens("醫保局")), texts(&gram_tokens("医保局")));
+        assert_eq!(normalize_exact("楊文"), "杨文");
+        let tokens = gram_tokens("臺灣");
+        assert_eq!(&"臺灣"[tokens[0].offset_from..tokens[0].offset_to], "臺灣");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Articles as read from PostgreSQL and as tantivy documents.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use tantivy::schema::document::Value;
+use tantivy::schema::Facet;
 use tantivy::TantivyDocument;
 
 use crate::schema::IndexFields;
@@ -62,9 +63,18 @@ impl ArticleRow {
         document.add_u64(fields.page_id, self.page_id as u64);
         document.add_u64(fields.ordinal, self.ordinal.max(0) as u64);
         document.add_text(fields.paper, self.paper.as_deref().unwrap_or(""));
+        if let Some(paper) = self.paper.as_deref().filter(|p| !p.is_empty()) {
+            document.add_text(fields.paper_name, paper);
+            document.add_facet(fields.facets, Facet::from_path(["paper", paper]));
+        }
+        document.add_i64(fields.issue_day, self.issue_date.map_or(0, |d| i64::from(d.num_days_from_ce())));
         if let Some(date) = self.issue_date {
             document.add_text(fields.issue_date, date.format("%Y-%m-%d").to_string());
+            document.add_facet(fields.facets, Facet::from_path(["month", &date.format("%Y-%m").to_string()]));
+            document.add_facet(fields.facets, Facet::from_path(["day", &date.format("%Y-%m-%d").to_string()]));
+            document.add_facet(fields.facets, Facet::from_path(["year", &date.format("%Y").to_string()]));
         }
+        document.add_facet(fields.facets, Facet::from_path(["kind", self.kind.as_str()]));
         if let Some(month_day) = &self.issue_month_day {
             document.add_text(fields.issue_month_day, month_day);
         }
@@ -83,6 +93,8 @@ impl ArticleRow {
         }
         for author in &self.authors {
             document.add_text(fields.authors, author);
+            document.add_text(fields.author_names, author);
+            document.add_facet(fields.facets, Facet::from_path(["author", author.as_str()]));
         }
         document.add_text(fields.source_path, &self.source_path);
         let body = self.paragraphs.join("\n");

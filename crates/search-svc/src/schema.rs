@@ -2,16 +2,24 @@
 //! recall and phrases, jieba word fields for ranking, fast fields for filters.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
-use crate::analyzer::{GRAMS, WORDS};
+use crate::analyzer::{EXACT, GRAMS, WORDS};
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexFields {
     pub id: Field,
     pub page_id: Field,
+    /// Issue date as days since 0001-01-01 (0 when unknown), for sorting and ranges.
+    pub issue_day: Field,
+    /// Facet paths /paper/…, /month/…, /day/…, /year/…, /author/…, /kind/….
+    pub facets: Field,
+    /// Normalised author names, one token each, for exact `author:` matches.
+    pub author_names: Field,
+    /// Normalised paper name, for exact `paper:` matches.
+    pub paper_name: Field,
     pub ordinal: Field,
     pub paper: Field,
     pub issue_date: Field,
@@ -43,9 +51,15 @@ impl IndexFields {
             .set_tokenizer(GRAMS)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
         let words = TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::WithFreqs);
+        let exact = TextFieldIndexing::default().set_tokenizer(EXACT).set_index_option(IndexRecordOption::Basic);
         let fields = IndexFields {
             id: builder.add_u64_field("id", INDEXED | STORED | FAST),
             page_id: builder.add_u64_field("page_id", STORED),
+            issue_day: builder.add_i64_field("issue_day", INDEXED | FAST),
+            facets: builder.add_facet_field("facets", FacetOptions::default()),
+            author_names: builder
+                .add_text_field("author_names", TextOptions::default().set_indexing_options(exact.clone())),
+            paper_name: builder.add_text_field("paper_name", TextOptions::default().set_indexing_options(exact)),
             ordinal: builder.add_u64_field("ordinal", STORED),
             paper: builder.add_text_field("paper", STRING | STORED | FAST),
             issue_date: builder.add_text_field("issue_date", STRING | STORED | FAST),

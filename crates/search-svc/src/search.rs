@@ -1,18 +1,23 @@
-//! Executes a search on the index: builds the tantivy query from parsed
-//! clauses (grams phrases for recall, jieba words for ranking, headings
-//! boosted), collects one page of hits with the total, and cuts snippets.
+//! Executes a search on the index: turns the parsed query into a tantivy
+//! query (grams phrases for exact recall, jieba words and headline matches
+//! for ranking, exact terms for `author:` and `paper:`), applies filters and
+//! the sort order, collects one page of hits with the total and optional
+//! facets, and marks matches in snippets and titles.
 
 use base64::Engine;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use chrono::{Datelike, NaiveDate};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
-use crate::analyzer::{gram_tokens, is_han, word_tokens};
+use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
-use crate::query::{parse_query, Clause};
+use crate::query::{QueryField, QueryNode};
 use crate::schema::IndexFields;
 
 /// Default and largest page sizes.
@@ -22,33 +27,138 @@ pub const MAX_PAGE_SIZE: usize = 100;
 const MAX_OFFSET: usize = 100_000;
 /// Weight of heading matches relative to body matches.
 const HEADING_BOOST: f32 = 3.0;
-/// Length of body snippets, in characters.
-const SNIPPET_CHARS: usize = 120;
+/// Default and largest snippet lengths, in characters.
+const DEFAULT_SNIPPET_CHARS: usize = 120;
+const MAX_SNIPPET_CHARS: usize = 1000;
+/// Longest highlight tag accepted.
+const MAX_TAG_CHARS: usize = 64;
+/// Most values accepted in one filter list.
+const MAX_FILTER_VALUES: usize = 100;
+/// Values returned per facet.
+const FACET_VALUES: usize = 20;
+
+/// Order of hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Relevance,
+    DateDescending,
+    DateAscending,
+}
+
+/// Restrictions on hits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub papers: Vec<String>,
+    pub date_from: Option<NaiveDate>,
+    pub date_to: Option<NaiveDate>,
+    pub pages: Vec<i32>,
+    pub kind: Option<String>,
+    pub authors: Vec<String>,
+}
+
+impl Filter {
+    /// Validates raw filter values.
+    pub fn parse(
+        papers: Vec<String>,
+        date_from: &str,
+        date_to: &str,
+        pages: Vec<i32>,
+        kind: &str,
+        authors: Vec<String>,
+    ) -> Result<Filter, SearchError> {
+        let invalid = |message: String| SearchError::InvalidArgument(message);
+        let date = |name: &str, value: &str| -> Result<Option<NaiveDate>, SearchError> {
+            if value.is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| invalid(format!("filter.{name} must be a date YYYY-MM-DD, got {value:?}")))
+        };
+        let date_from = date("date_from", date_from)?;
+        let date_to = date("date_to", date_to)?;
+        if let (Some(from), Some(to)) = (date_from, date_to) {
+            if from > to {
+                return Err(invalid(format!("filter.date_from {from} is after filter.date_to {to}")));
+            }
+        }
+        for (name, count) in [("papers", papers.len()), ("pages", pages.len()), ("authors", authors.len())] {
+            if count > MAX_FILTER_VALUES {
+                return Err(invalid(format!("filter.{name} has {count} values, at most {MAX_FILTER_VALUES} allowed")));
+            }
+        }
+        let kind = match kind {
+            "" => None,
+            "article" | "photo" => Some(kind.to_string()),
+            other => return Err(invalid(format!("filter.kind must be \"article\" or \"photo\", got {other:?}"))),
+        };
+        Ok(Filter { papers, date_from, date_to, pages, kind, authors })
+    }
+}
+
+/// How matches are marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub pre_tag: String,
+    pub post_tag: String,
+    pub snippet_chars: usize,
+}
+
+impl Default for Highlight {
+    fn default() -> Self {
+        Highlight { pre_tag: "<em>".into(), post_tag: "</em>".into(), snippet_chars: DEFAULT_SNIPPET_CHARS }
+    }
+}
+
+impl Highlight {
+    /// Validates raw highlight options (empty values take defaults).
+    pub fn parse(pre_tag: &str, post_tag: &str, snippet_chars: i32) -> Result<Highlight, SearchError> {
+        let defaults = Highlight::default();
+        for (name, tag) in [("pre_tag", pre_tag), ("post_tag", post_tag)] {
+            if tag.chars().count() > MAX_TAG_CHARS {
+                return Err(SearchError::InvalidArgument(format!(
+                    "highlight.{name} is longer than {MAX_TAG_CHARS} characters"
+                )));
+            }
+        }
+        let snippet_chars = match snippet_chars {
+            0 => defaults.snippet_chars,
+            n if n < 0 || n as usize > MAX_SNIPPET_CHARS => {
+                return Err(SearchError::InvalidArgument(format!(
+                    "highlight.snippet_chars must be between 1 and {MAX_SNIPPET_CHARS}, got {n}"
+                )))
+            }
+            n => n as usize,
+        };
+        Ok(Highlight {
+            pre_tag: if pre_tag.is_empty() { defaults.pre_tag } else { pre_tag.to_string() },
+            post_tag: if post_tag.is_empty() { defaults.post_tag } else { post_tag.to_string() },
+            snippet_chars,
+        })
+    }
+}
 
 /// A validated search request.
 #[derive(Debug, Clone)]
 pub struct SearchParams {
-    pub clauses: Vec<Clause>,
+    pub query: QueryNode,
     pub page_size: usize,
     pub offset: usize,
+    pub filter: Filter,
+    pub sort: Sort,
+    pub highlight: Highlight,
+    pub facets: bool,
 }
 
-impl SearchParams {
-    /// Validates the raw request fields.
-    pub fn parse(query: &str, page_size: i32, page_token: &str) -> Result<SearchParams, SearchError> {
-        let clauses = parse_query(query)?;
-        let page_size = match page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            size if size < 0 => return Err(SearchError::InvalidArgument("page_size must not be negative".into())),
-            size if size as usize > MAX_PAGE_SIZE => {
-                return Err(SearchError::InvalidArgument(format!(
-                    "page_size {size} is above the maximum of {MAX_PAGE_SIZE}"
-                )))
-            }
-            size => size as usize,
-        };
-        let offset = decode_page_token(page_token)?;
-        Ok(SearchParams { clauses, page_size, offset })
+/// Validates a page size (0 means the default).
+pub fn page_size(size: i32) -> Result<usize, SearchError> {
+    match size {
+        0 => Ok(DEFAULT_PAGE_SIZE),
+        size if size < 0 => Err(SearchError::InvalidArgument("page_size must not be negative".into())),
+        size if size as usize > MAX_PAGE_SIZE => {
+            Err(SearchError::InvalidArgument(format!("page_size {size} is above the maximum of {MAX_PAGE_SIZE}")))
+        }
+        size => Ok(size as usize),
     }
 }
 
@@ -71,6 +181,16 @@ pub struct Hit {
     pub source_path: String,
     pub score: f32,
     pub snippet: String,
+    pub title_highlight: String,
+}
+
+/// Hit counts by value, largest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FacetCounts {
+    pub papers: Vec<(String, u64)>,
+    pub months: Vec<(String, u64)>,
+    pub authors: Vec<(String, u64)>,
+    pub kinds: Vec<(String, u64)>,
 }
 
 /// A page of results.
@@ -79,63 +199,204 @@ pub struct SearchResults {
     pub total_hits: u64,
     pub hits: Vec<Hit>,
     pub next_page_token: String,
+    pub facets: Option<FacetCounts>,
+}
+
+/// The tantivy queries built from a parsed query.
+struct BuiltQuery {
+    /// Decides which documents match (with ranking clauses and filters).
+    matching: Box<dyn Query>,
+    /// Positive body terms, for snippets.
+    body_highlight: Vec<(Occur, Box<dyn Query>)>,
+    /// Positive heading terms, for title highlights.
+    heading_highlight: Vec<(Occur, Box<dyn Query>)>,
+}
+
+/// Builds the matching query for the parsed query plus filters.
+fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery, SearchError> {
+    let mut body_highlight = Vec::new();
+    let mut heading_highlight = Vec::new();
+    let mut ranking = Vec::new();
+    let core = node_query(fields, &params.query, &mut body_highlight, &mut heading_highlight, &mut ranking)?;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
+    clauses.extend(filter_clauses(fields, &params.filter));
+    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+    Ok(BuiltQuery { matching: Box::new(BooleanQuery::new(clauses)), body_highlight, heading_highlight })
+}
+
+/// Turns one node into a query; collects highlight and ranking queries of its positive terms.
+fn node_query(
+    fields: &IndexFields,
+    node: &QueryNode,
+    body_highlight: &mut Vec<(Occur, Box<dyn Query>)>,
+    heading_highlight: &mut Vec<(Occur, Box<dyn Query>)>,
+    ranking: &mut Vec<Box<dyn Query>>,
+) -> Result<Box<dyn Query>, SearchError> {
+    match node {
+        QueryNode::Term { field, text, position } => {
+            let no_characters = || {
+                SearchError::InvalidArgument(format!("`{text}` at character {position} has no searchable characters"))
+            };
+            let query: Box<dyn Query> = match field {
+                QueryField::Author => exact_query(fields.author_names, text).ok_or_else(no_characters)?,
+                QueryField::Paper => exact_query(fields.paper_name, text).ok_or_else(no_characters)?,
+                QueryField::Title => text_matcher(fields.heading_grams, text).ok_or_else(no_characters)?,
+                QueryField::Body => text_matcher(fields.body, text).ok_or_else(no_characters)?,
+                QueryField::Any => {
+                    let body = text_matcher(fields.body, text).ok_or_else(no_characters)?;
+                    let heading = text_matcher(fields.heading_grams, text).ok_or_else(no_characters)?;
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, Box::new(BoostQuery::new(heading, HEADING_BOOST)) as Box<dyn Query>),
+                        (Occur::Should, body),
+                    ]))
+                }
+            };
+            if matches!(field, QueryField::Any | QueryField::Body) {
+                body_highlight.extend(text_matcher(fields.body, text).map(|q| (Occur::Should, q)));
+            }
+            if matches!(field, QueryField::Any | QueryField::Title) {
+                heading_highlight.extend(text_matcher(fields.heading_grams, text).map(|q| (Occur::Should, q)));
+            }
+            if matches!(field, QueryField::Any | QueryField::Title | QueryField::Body) {
+                for word in word_tokens(text) {
+                    let heading = TermQuery::new(
+                        Term::from_field_text(fields.heading_words, &word.text),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    ranking.push(Box::new(BoostQuery::new(Box::new(heading), HEADING_BOOST)));
+                    if *field != QueryField::Title {
+                        let body = TermQuery::new(
+                            Term::from_field_text(fields.body_words, &word.text),
+                            IndexRecordOption::WithFreqs,
+                        );
+                        ranking.push(Box::new(body));
+                    }
+                }
+            }
+            Ok(query)
+        }
+        QueryNode::And(parts) => {
+            let mut clauses = Vec::with_capacity(parts.len());
+            for part in parts {
+                match part {
+                    QueryNode::Not(inner) => {
+                        let excluded = node_query(fields, inner, &mut Vec::new(), &mut Vec::new(), &mut Vec::new())?;
+                        clauses.push((Occur::MustNot, excluded));
+                    }
+                    positive => {
+                        let query = node_query(fields, positive, body_highlight, heading_highlight, ranking)?;
+                        clauses.push((Occur::Must, query));
+                    }
+                }
+            }
+            Ok(Box::new(BooleanQuery::new(clauses)))
+        }
+        QueryNode::Or(branches) => {
+            let mut clauses = Vec::with_capacity(branches.len());
+            for branch in branches {
+                clauses.push((Occur::Should, node_query(fields, branch, body_highlight, heading_highlight, ranking)?));
+            }
+            Ok(Box::new(BooleanQuery::new(clauses)))
+        }
+        QueryNode::Not(inner) => {
+            // A lone exclusion inside OR: everything except it.
+            let excluded = node_query(fields, inner, &mut Vec::new(), &mut Vec::new(), &mut Vec::new())?;
+            Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, Box::new(AllQuery)), (Occur::MustNot, excluded)])))
+        }
+    }
+}
+
+/// An exact match on a normalised name field.
+fn exact_query(field: Field, text: &str) -> Option<Box<dyn Query>> {
+    let value = normalize_exact(text);
+    (!value.is_empty()).then(|| {
+        Box::new(TermQuery::new(Term::from_field_text(field, &value), IndexRecordOption::Basic)) as Box<dyn Query>
+    })
+}
+
+/// The filter as required clauses.
+fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let any_of = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
+    };
+    if !filter.papers.is_empty() {
+        let queries = filter.papers.iter().filter_map(|p| exact_query(fields.paper_name, p)).collect();
+        clauses.push((Occur::Must, any_of(queries)));
+    }
+    if !filter.authors.is_empty() {
+        let queries = filter.authors.iter().filter_map(|a| exact_query(fields.author_names, a)).collect();
+        clauses.push((Occur::Must, any_of(queries)));
+    }
+    if !filter.pages.is_empty() {
+        let queries = filter
+            .pages
+            .iter()
+            .map(|page| {
+                let term = Term::from_field_u64(fields.page, (*page).max(0) as u64);
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
+            })
+            .collect();
+        clauses.push((Occur::Must, any_of(queries)));
+    }
+    if let Some(kind) = &filter.kind {
+        let term = Term::from_field_text(fields.kind, kind);
+        clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+    }
+    if filter.date_from.is_some() || filter.date_to.is_some() {
+        let day = |date: NaiveDate| Term::from_field_i64(fields.issue_day, i64::from(date.num_days_from_ce()));
+        // Undated articles (day 0) never fall inside a date range.
+        let lower =
+            filter.date_from.map_or(std::ops::Bound::Excluded(Term::from_field_i64(fields.issue_day, 0)), |d| {
+                std::ops::Bound::Included(day(d))
+            });
+        let upper = filter.date_to.map_or(std::ops::Bound::Unbounded, |d| std::ops::Bound::Included(day(d)));
+        clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    }
+    clauses
 }
 
 /// Runs a search on a searcher (blocking: call from a blocking task).
 pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams) -> Result<SearchResults, SearchError> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for clause in &params.clauses {
-        let Some(matcher) = clause_matcher(fields, &clause.text) else {
-            if clause.excluded {
-                continue;
-            }
-            return Err(SearchError::InvalidArgument(format!("`{}` has no searchable characters", clause.text)));
-        };
-        if clause.excluded {
-            clauses.push((Occur::MustNot, matcher));
-            continue;
+    let built = build_query(fields, params)?;
+    let top = TopDocs::with_limit(params.page_size).and_offset(params.offset);
+    let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, Option<FacetCounts>) = match params.sort {
+        Sort::Relevance => {
+            let (top, total, facets) = collect(searcher, &*built.matching, top, params.facets)?;
+            (top, total, facets)
         }
-        clauses.push((Occur::Must, matcher));
-        if let Some(body) = text_matcher(fields.body, &clause.text) {
-            highlight.push((Occur::Should, body));
-        }
-        for word in word_tokens(&clause.text) {
-            let heading =
-                TermQuery::new(Term::from_field_text(fields.heading_words, &word.text), IndexRecordOption::WithFreqs);
-            let body =
-                TermQuery::new(Term::from_field_text(fields.body_words, &word.text), IndexRecordOption::WithFreqs);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(heading), HEADING_BOOST))));
-            clauses.push((Occur::Should, Box::new(body)));
-        }
-    }
-    let query = BooleanQuery::new(clauses);
-    let collector = (TopDocs::with_limit(params.page_size).and_offset(params.offset), Count);
-    let (top, total) = searcher.search(&query, &collector)?;
-    let snippets = if highlight.is_empty() {
-        None
-    } else {
-        let mut generator = SnippetGenerator::create(searcher, &BooleanQuery::new(highlight), fields.body)?;
-        generator.set_max_num_chars(SNIPPET_CHARS);
-        Some(generator)
-    };
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, address) in top {
-        let document: TantivyDocument = searcher.doc(address)?;
-        let snippet = match &snippets {
-            Some(generator) => {
-                let mut snippet = generator.snippet_from_doc(&document);
-                snippet.set_snippet_prefix_postfix("<em>", "</em>");
-                let html = snippet.to_html();
-                if html.is_empty() {
-                    leading_text(&document, fields)
-                } else {
-                    html
+        Sort::DateDescending | Sort::DateAscending => {
+            let ascending = params.sort == Sort::DateAscending;
+            let by_date = top.tweak_score(move |segment: &SegmentReader| {
+                let days = segment.fast_fields().i64("issue_day").ok();
+                move |doc: DocId, score: Score| {
+                    let day = days.as_ref().and_then(|column| column.first(doc)).unwrap_or(0);
+                    // Undated articles last either way; within a day, best match first.
+                    let key = match (day, ascending) {
+                        (0, _) => i64::MIN,
+                        (day, true) => -day,
+                        (day, false) => day,
+                    };
+                    (key, score)
                 }
-            }
-            None => leading_text(&document, fields),
-        };
-        hits.push(hit_from_document(&document, fields, score, snippet));
+            });
+            let (top, total, facets) = collect(searcher, &*built.matching, by_date, params.facets)?;
+            (top.into_iter().map(|((_, score), address)| (score, address)).collect(), total, facets)
+        }
+    };
+    let snippets =
+        highlighter(searcher, built.body_highlight, fields.body, &params.highlight, params.highlight.snippet_chars)?;
+    let titles =
+        highlighter(searcher, built.heading_highlight, fields.heading_grams, &params.highlight, MAX_SNIPPET_CHARS)?;
+    let mut hits = Vec::with_capacity(addresses.len());
+    for (score, address) in addresses {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let body = stored_text(&document, fields.body).unwrap_or_default();
+        let title = stored_text(&document, fields.title).unwrap_or_default();
+        let snippet = marked(&snippets, &body, &params.highlight)
+            .unwrap_or_else(|| escape(&leading(&body, params.highlight.snippet_chars)));
+        let title_highlight = marked(&titles, &title, &params.highlight).unwrap_or_else(|| escape(&title));
+        hits.push(hit_from_document(&document, fields, score, snippet, title_highlight));
     }
     let next_offset = params.offset + hits.len();
     let next_page_token = if (next_offset as u64) < total as u64 && next_offset <= MAX_OFFSET && !hits.is_empty() {
@@ -143,20 +404,73 @@ pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams)
     } else {
         String::new()
     };
-    Ok(SearchResults { total_hits: total as u64, hits, next_page_token })
+    Ok(SearchResults { total_hits: total as u64, hits, next_page_token, facets: facet_counts })
 }
 
-/// Matches a clause's text verbatim in heading or body (grams), headings boosted.
-fn clause_matcher(fields: &IndexFields, text: &str) -> Option<Box<dyn Query>> {
-    let body = text_matcher(fields.body, text)?;
-    let heading = text_matcher(fields.heading_grams, text)?;
-    Some(Box::new(BooleanQuery::new(vec![
-        (Occur::Should, Box::new(BoostQuery::new(heading, HEADING_BOOST)) as Box<dyn Query>),
-        (Occur::Should, body),
-    ])))
+/// Top documents with their sort keys, the total, and facet counts when asked.
+type Collected<S> = (Vec<(S, DocAddress)>, usize, Option<FacetCounts>);
+
+/// Collects the top documents, the total and (when asked) facet counts in one pass.
+fn collect<C, S>(searcher: &Searcher, query: &dyn Query, top: C, with_facets: bool) -> Result<Collected<S>, SearchError>
+where
+    C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
+{
+    if !with_facets {
+        let (top, total) = searcher.search(query, &(top, Count))?;
+        return Ok((top, total, None));
+    }
+    let mut facets = FacetCollector::for_field("facets");
+    for root in ["/paper", "/month", "/author", "/kind"] {
+        facets.add_facet(root);
+    }
+    let (top, total, counts) = searcher.search(query, &(top, Count, facets))?;
+    let values = |root: &str| -> Vec<(String, u64)> {
+        counts
+            .top_k(root, FACET_VALUES)
+            .into_iter()
+            .filter_map(|(facet, count)| facet.to_path().last().map(|value| (value.to_string(), count)))
+            .collect()
+    };
+    let facet_counts = FacetCounts {
+        papers: values("/paper"),
+        months: values("/month"),
+        authors: values("/author"),
+        kinds: values("/kind"),
+    };
+    Ok((top, total, Some(facet_counts)))
 }
 
-/// Matches text verbatim in one grams field: a phrase of its grams. The last
+/// A snippet generator for one field, or None when nothing can be highlighted there.
+fn highlighter(
+    searcher: &Searcher,
+    clauses: Vec<(Occur, Box<dyn Query>)>,
+    field: Field,
+    highlight: &Highlight,
+    max_chars: usize,
+) -> Result<Option<SnippetGenerator>, SearchError> {
+    if clauses.is_empty() {
+        return Ok(None);
+    }
+    let mut generator = SnippetGenerator::create(searcher, &BooleanQuery::new(clauses), field)?;
+    generator.set_max_num_chars(max_chars.max(highlight.snippet_chars));
+    Ok(Some(generator))
+}
+
+/// The text's best passage with matches marked, or None when nothing matched in it.
+fn marked(generator: &Option<SnippetGenerator>, text: &str, highlight: &Highlight) -> Option<String> {
+    let generator = generator.as_ref()?;
+    if text.is_empty() {
+        return None;
+    }
+    let mut snippet = generator.snippet(text);
+    if snippet.is_empty() {
+        return None;
+    }
+    snippet.set_snippet_prefix_postfix(&highlight.pre_tag, &highlight.post_tag);
+    Some(snippet.to_html())
+}
+
+/// Matches a text verbatim in one grams field: a phrase of its grams. The last
 /// character of a run is covered by the bigram before it, so its unigram is
 /// left out (it would not match where the run continues in the document).
 fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
@@ -178,7 +492,7 @@ fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
             let single = term.value().as_str().unwrap_or_default().to_string();
             if single.chars().count() == 1 && single.chars().all(is_han) {
                 // A lone Han character: any bigram starting with it, or itself.
-                let pattern = format!("{}.?", regex_escape(&single));
+                let pattern = format!("{single}.?");
                 RegexQuery::from_pattern(&pattern, field).ok().map(|q| Box::new(q) as Box<dyn Query>)
             } else {
                 Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)))
@@ -188,18 +502,23 @@ fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
     }
 }
 
-fn regex_escape(text: &str) -> String {
-    text.chars().flat_map(|c| if c.is_ascii_punctuation() { vec!['\\', c] } else { vec![c] }).collect()
+/// The first characters of a text.
+fn leading(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
 }
 
-/// The first characters of the body, when nothing can be highlighted.
-fn leading_text(document: &TantivyDocument, fields: &IndexFields) -> String {
-    let body = stored_text(document, fields.body).unwrap_or_default();
-    let excerpt: String = body.chars().take(SNIPPET_CHARS).collect();
-    excerpt.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// Escapes text for the HTML-like marked output.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn hit_from_document(document: &TantivyDocument, fields: &IndexFields, score: f32, snippet: String) -> Hit {
+fn hit_from_document(
+    document: &TantivyDocument,
+    fields: &IndexFields,
+    score: f32,
+    snippet: String,
+    title_highlight: String,
+) -> Hit {
     let text = |field| stored_text(document, field).unwrap_or_default();
     Hit {
         id: stored_u64(document, fields.id).unwrap_or(0) as i64,
@@ -218,6 +537,7 @@ fn hit_from_document(document: &TantivyDocument, fields: &IndexFields, score: f3
         source_path: text(fields.source_path),
         score,
         snippet,
+        title_highlight,
     }
 }
 
@@ -227,7 +547,8 @@ fn encode_page_token(offset: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{TOKEN_PREFIX}{offset}"))
 }
 
-fn decode_page_token(token: &str) -> Result<usize, SearchError> {
+/// Decodes a page token into an offset (0 for an empty token).
+pub fn decode_page_token(token: &str) -> Result<usize, SearchError> {
     if token.is_empty() {
         return Ok(0);
     }
@@ -253,9 +574,14 @@ mod tests {
     }
 
     #[test]
-    fn validates_page_size() {
-        assert_eq!(SearchParams::parse("a", 0, "").unwrap().page_size, DEFAULT_PAGE_SIZE);
-        assert!(SearchParams::parse("a", 101, "").is_err());
-        assert!(SearchParams::parse("a", -1, "").is_err());
+    fn validates_page_size_filters_and_highlights() {
+        assert_eq!(page_size(0).unwrap(), DEFAULT_PAGE_SIZE);
+        assert!(page_size(101).is_err());
+        assert!(page_size(-1).is_err());
+        assert!(Filter::parse(vec![], "2021-13-01", "", vec![], "", vec![]).is_err());
+        assert!(Filter::parse(vec![], "2021-05-01", "2021-04-01", vec![], "", vec![]).is_err());
+        assert!(Filter::parse(vec![], "", "", vec![], "video", vec![]).is_err());
+        assert_eq!(Highlight::parse("", "", 0).unwrap(), Highlight::default());
+        assert!(Highlight::parse("", "", 5000).is_err());
     }
 }

@@ -17,7 +17,9 @@ use crate::proto::{
     Article, GetArticleRequest, GetArticleResponse, GetIndexStatusRequest, GetIndexStatusResponse, SearchHit,
     SearchRequest, SearchResponse,
 };
-use crate::search::{execute, Hit, SearchParams};
+use crate::proto::{FacetCount, Facets, SortOrder};
+use crate::query::parse_query;
+use crate::search::{decode_page_token, execute, page_size, FacetCounts, Filter, Highlight, Hit, SearchParams, Sort};
 use crate::sync::SyncStatus;
 
 /// Serves searches from the index and article look-ups from PostgreSQL.
@@ -35,7 +37,7 @@ impl SearchService for SearchServiceImpl {
     async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        let params = SearchParams::parse(&request.query, request.page_size, &request.page_token).inspect_err(|e| {
+        let params = search_params(&request).inspect_err(|e| {
             info!(query = %request.query, error = %e, "search rejected");
         })?;
         let index = Arc::clone(&self.index);
@@ -55,6 +57,7 @@ impl SearchService for SearchServiceImpl {
             total_hits: results.total_hits,
             hits: results.hits.into_iter().map(hit_to_proto).collect(),
             next_page_token: results.next_page_token,
+            facets: results.facets.map(facets_to_proto),
         }))
     }
 
@@ -90,6 +93,45 @@ impl SearchService for SearchServiceImpl {
     }
 }
 
+/// Validates a request into search parameters.
+fn search_params(request: &SearchRequest) -> Result<SearchParams, SearchError> {
+    let query = parse_query(&request.query)?;
+    let filter = match request.filter.clone() {
+        Some(f) => Filter::parse(f.papers, &f.date_from, &f.date_to, f.pages, &f.kind, f.authors)?,
+        None => Filter::default(),
+    };
+    let sort = match SortOrder::try_from(request.sort) {
+        Ok(SortOrder::Relevance) => Sort::Relevance,
+        Ok(SortOrder::DateDesc) => Sort::DateDescending,
+        Ok(SortOrder::DateAsc) => Sort::DateAscending,
+        Err(_) => return Err(SearchError::InvalidArgument(format!("unknown sort order {}", request.sort))),
+    };
+    let highlight = match &request.highlight {
+        Some(h) => Highlight::parse(&h.pre_tag, &h.post_tag, h.snippet_chars)?,
+        None => Highlight::default(),
+    };
+    Ok(SearchParams {
+        query,
+        page_size: page_size(request.page_size)?,
+        offset: decode_page_token(&request.page_token)?,
+        filter,
+        sort,
+        highlight,
+        facets: request.facets,
+    })
+}
+
+fn facets_to_proto(facets: FacetCounts) -> Facets {
+    let counts =
+        |values: Vec<(String, u64)>| values.into_iter().map(|(value, count)| FacetCount { value, count }).collect();
+    Facets {
+        papers: counts(facets.papers),
+        months: counts(facets.months),
+        authors: counts(facets.authors),
+        kinds: counts(facets.kinds),
+    }
+}
+
 fn hit_to_proto(hit: Hit) -> SearchHit {
     SearchHit {
         article: Some(Article {
@@ -112,6 +154,7 @@ fn hit_to_proto(hit: Hit) -> SearchHit {
         }),
         score: hit.score,
         snippet: hit.snippet,
+        title_highlight: hit.title_highlight,
     }
 }
 

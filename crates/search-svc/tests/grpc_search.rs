@@ -2,72 +2,15 @@
 //! ingest code, the real server on a loopback port, a tonic client and the
 //! real grpcurl binary.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::time::{Duration, Instant};
 
-use baokan_common::testing::{fresh_database, TestDatabase};
 use baokan_ingest::metadata::PageMetadata;
-use baokan_search::proto::search_service_client::SearchServiceClient;
-use baokan_search::proto::{GetArticleRequest, GetIndexStatusRequest, SearchRequest, SearchResponse};
-use baokan_search::server::{start, RunningServer, ServerConfig};
-use tonic::transport::Channel;
+use baokan_search::proto::{GetArticleRequest, GetIndexStatusRequest, SearchRequest};
 use tonic::Code;
 
-fn seeds_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
-}
-
-/// A database, an index folder and a running server.
-struct Harness {
-    database: TestDatabase,
-    index_dir: tempfile::TempDir,
-    server: RunningServer,
-    client: SearchServiceClient<Channel>,
-}
-
-async fn start_server(database_url: &str, index_dir: &Path) -> (RunningServer, SearchServiceClient<Channel>) {
-    baokan_common::telemetry::init_for_tests();
-    let server = start(ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        index_dir: index_dir.to_path_buf(),
-        database_url: database_url.to_string(),
-        database_patience: Duration::from_secs(5),
-    })
-    .await
-    .expect("server starts");
-    let mut client =
-        SearchServiceClient::connect(format!("http://{}", server.local_addr)).await.expect("client connects");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let status = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
-        if status.caught_up {
-            break;
-        }
-        assert!(Instant::now() < deadline, "index never caught up");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    (server, client)
-}
-
-async fn harness_with(paths: &[PathBuf]) -> Harness {
-    let database = fresh_database().await;
-    baokan_ingest::run::run(&database.pool, paths, &PageMetadata::default()).await.unwrap();
-    let index_dir = tempfile::tempdir().unwrap();
-    let (server, client) = start_server(&database.url, index_dir.path()).await;
-    Harness { database, index_dir, server, client }
-}
-
-async fn search(client: &mut SearchServiceClient<Channel>, query: &str) -> SearchResponse {
-    client
-        .search(SearchRequest { query: query.into(), page_size: 100, page_token: String::new() })
-        .await
-        .unwrap_or_else(|status| panic!("search {query:?} failed: {status}"))
-        .into_inner()
-}
-
-fn titles(response: &SearchResponse) -> Vec<String> {
-    response.hits.iter().map(|h| h.article.as_ref().unwrap().title.clone()).collect()
-}
+use support::{harness_with, search, seeds_dir, start_server, titles};
 
 #[tokio::test]
 async fn finds_seed_articles_by_name_slogan_and_new_term() {
@@ -125,6 +68,7 @@ async fn rejects_bad_requests_with_the_right_codes() {
         query: query.into(),
         page_size,
         page_token: page_token.into(),
+        ..Default::default()
     };
     for (request, needle) in [
         (bad("", 10, ""), "query is empty"),
@@ -153,7 +97,12 @@ async fn pages_through_hits_with_tokens() {
     loop {
         let page = h
             .client
-            .search(SearchRequest { query: "疫情".into(), page_size: 2, page_token: token.clone() })
+            .search(SearchRequest {
+                query: "疫情".into(),
+                page_size: 2,
+                page_token: token.clone(),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner();
