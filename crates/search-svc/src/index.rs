@@ -3,11 +3,13 @@
 //! article changes idempotently, and committing with the sync position stored
 //! in the commit's payload.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 use tracing::warn;
 
 use crate::analyzer::{self, ANALYSIS_VERSION};
@@ -15,6 +17,11 @@ use crate::schema::IndexFields;
 
 /// File that marks a folder as a baokan index (so a rebuild never wipes a foreign folder).
 const MARKER_FILE: &str = "baokan-index";
+/// How long a search snapshot stays available to page tokens.
+const SNAPSHOT_LIFETIME: Duration = Duration::from_secs(600);
+/// Most snapshots kept for page tokens.
+const MAX_SNAPSHOTS: usize = 32;
+
 /// Memory budget of the index writer.
 const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 
@@ -57,6 +64,9 @@ pub struct ArticleIndex {
     pub reader: IndexReader,
     pub fields: IndexFields,
     writer: Mutex<IndexWriter>,
+    /// Recent searchers by generation, so that paging through results sees
+    /// one unchanging snapshot of the index while it is being updated.
+    snapshots: Mutex<VecDeque<(u64, Searcher, Instant)>>,
 }
 
 impl ArticleIndex {
@@ -103,7 +113,8 @@ impl ArticleIndex {
             other => IndexError::Tantivy(other),
         })?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok((ArticleIndex { index, reader, fields, writer: Mutex::new(writer) }, state))
+        let snapshots = Mutex::new(VecDeque::new());
+        Ok((ArticleIndex { index, reader, fields, writer: Mutex::new(writer), snapshots }, state))
     }
 
     /// Replaces the given articles: deletes each id, then adds the documents
@@ -130,6 +141,32 @@ impl ArticleIndex {
         }
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// Returns the searcher of the given generation while it is kept (a page
+    /// token's snapshot), else the current one; the returned searcher is kept
+    /// for later pages.
+    pub fn searcher_at(&self, generation: Option<u64>) -> Searcher {
+        let Ok(mut snapshots) = self.snapshots.lock() else {
+            return self.reader.searcher();
+        };
+        let now = Instant::now();
+        snapshots.retain(|(_, _, used)| now.duration_since(*used) < SNAPSHOT_LIFETIME);
+        if let Some(generation) = generation {
+            if let Some(entry) = snapshots.iter_mut().find(|(id, _, _)| *id == generation) {
+                entry.2 = now;
+                return entry.1.clone();
+            }
+        }
+        let current = self.reader.searcher();
+        let id = current.generation().generation_id();
+        if !snapshots.iter().any(|(kept, _, _)| *kept == id) {
+            if snapshots.len() >= MAX_SNAPSHOTS {
+                snapshots.pop_front();
+            }
+            snapshots.push_back((id, current.clone(), now));
+        }
+        current
     }
 
     /// Number of searchable articles.

@@ -5,6 +5,7 @@
 pub mod analyzer;
 pub mod document;
 pub mod error;
+pub mod explore;
 pub mod index;
 pub mod proto;
 pub mod query;

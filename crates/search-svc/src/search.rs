@@ -212,6 +212,14 @@ struct BuiltQuery {
     heading_highlight: Vec<(Occur, Box<dyn Query>)>,
 }
 
+/// The tantivy query matching a parsed query within a filter (no ranking extras).
+pub fn matching_query(fields: &IndexFields, query: &QueryNode, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
+    let core = node_query(fields, query, &mut Vec::new(), &mut Vec::new(), &mut Vec::new())?;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
+    clauses.extend(filter_clauses(fields, filter));
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
 /// Builds the matching query for the parsed query plus filters.
 fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery, SearchError> {
     let mut body_highlight = Vec::new();
@@ -400,7 +408,7 @@ pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams)
     }
     let next_offset = params.offset + hits.len();
     let next_page_token = if (next_offset as u64) < total as u64 && next_offset <= MAX_OFFSET && !hits.is_empty() {
-        encode_page_token(next_offset)
+        encode_page_token(PageToken { generation: Some(searcher.generation().generation_id()), offset: next_offset })
     } else {
         String::new()
     };
@@ -503,16 +511,16 @@ fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
 }
 
 /// The first characters of a text.
-fn leading(text: &str, chars: usize) -> String {
+pub(crate) fn leading(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
 }
 
 /// Escapes text for the HTML-like marked output.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn hit_from_document(
+pub(crate) fn hit_from_document(
     document: &TantivyDocument,
     fields: &IndexFields,
     score: f32,
@@ -541,25 +549,37 @@ fn hit_from_document(
     }
 }
 
-const TOKEN_PREFIX: &str = "o1:";
+const TOKEN_PREFIX: &str = "p1:";
 
-fn encode_page_token(offset: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{TOKEN_PREFIX}{offset}"))
+/// Where the next page starts: the index snapshot the first page was served
+/// from (so pages stay consistent while the index changes) and the offset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageToken {
+    pub generation: Option<u64>,
+    pub offset: usize,
 }
 
-/// Decodes a page token into an offset (0 for an empty token).
-pub fn decode_page_token(token: &str) -> Result<usize, SearchError> {
+fn encode_page_token(token: PageToken) -> String {
+    let generation = token.generation.map(|g| g.to_string()).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{TOKEN_PREFIX}{generation}:{}", token.offset))
+}
+
+/// Decodes a page token (the first page for an empty token).
+pub fn decode_page_token(token: &str) -> Result<PageToken, SearchError> {
     if token.is_empty() {
-        return Ok(0);
+        return Ok(PageToken::default());
     }
     let invalid = || SearchError::InvalidArgument("page_token is not a token returned by this service".into());
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let offset: usize = text.strip_prefix(TOKEN_PREFIX).and_then(|o| o.parse().ok()).ok_or_else(invalid)?;
+    let (generation, offset) =
+        text.strip_prefix(TOKEN_PREFIX).and_then(|rest| rest.split_once(':')).ok_or_else(invalid)?;
+    let generation = if generation.is_empty() { None } else { Some(generation.parse().map_err(|_| invalid())?) };
+    let offset: usize = offset.parse().map_err(|_| invalid())?;
     if offset > MAX_OFFSET {
         return Err(invalid());
     }
-    Ok(offset)
+    Ok(PageToken { generation, offset })
 }
 
 #[cfg(test)]
@@ -568,8 +588,9 @@ mod tests {
 
     #[test]
     fn page_tokens_round_trip_and_reject_garbage() {
-        assert_eq!(decode_page_token(&encode_page_token(30)).unwrap(), 30);
-        assert_eq!(decode_page_token("").unwrap(), 0);
+        let token = PageToken { generation: Some(7), offset: 30 };
+        assert_eq!(decode_page_token(&encode_page_token(token)).unwrap(), token);
+        assert_eq!(decode_page_token("").unwrap(), PageToken::default());
         assert!(decode_page_token("garbage!").is_err());
     }
 

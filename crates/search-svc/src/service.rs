@@ -11,13 +11,17 @@ use tracing::info;
 
 use crate::document::{load_article, ArticleRow};
 use crate::error::SearchError;
+use crate::explore::{matching_ids, more_like_this, suggest, trend, Interval};
 use crate::index::ArticleIndex;
 use crate::proto::search_service_server::SearchService;
 use crate::proto::{
     Article, GetArticleRequest, GetArticleResponse, GetIndexStatusRequest, GetIndexStatusResponse, SearchHit,
     SearchRequest, SearchResponse,
 };
-use crate::proto::{FacetCount, Facets, SortOrder};
+use crate::proto::{
+    ExportRequest, FacetCount, Facets, MoreLikeThisRequest, SortOrder, SuggestRequest, SuggestResponse, Suggestion,
+    TrendBucket, TrendInterval, TrendRequest, TrendResponse,
+};
 use crate::query::parse_query;
 use crate::search::{decode_page_token, execute, page_size, FacetCounts, Filter, Highlight, Hit, SearchParams, Sort};
 use crate::sync::SyncStatus;
@@ -32,17 +36,141 @@ pub struct SearchServiceImpl {
     pub status: Arc<SyncStatus>,
 }
 
+/// Articles read from PostgreSQL per batch of an export.
+const EXPORT_BATCH: usize = 200;
+/// Default and largest number of suggestions.
+const DEFAULT_SUGGESTIONS: usize = 10;
+const MAX_SUGGESTIONS: usize = 50;
+
+/// The stream of articles an export sends.
+type ArticleStream = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<Article, Status>> + Send>>;
+
+impl SearchServiceImpl {
+    /// Runs blocking index work on the blocking pool.
+    async fn on_index<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&ArticleIndex) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || work(&index)).await?
+    }
+}
+
+/// Validates an optional filter.
+fn filter_from(filter: Option<crate::proto::SearchFilter>) -> Result<Filter, SearchError> {
+    match filter {
+        Some(f) => Filter::parse(f.papers, &f.date_from, &f.date_to, f.pages, &f.kind, f.authors),
+        None => Ok(Filter::default()),
+    }
+}
+
 #[tonic::async_trait]
 impl SearchService for SearchServiceImpl {
+    type ExportStream = ArticleStream;
+
+    async fn more_like_this(&self, request: Request<MoreLikeThisRequest>) -> Result<Response<SearchResponse>, Status> {
+        let request = request.into_inner();
+        let limit = page_size(request.page_size)?;
+        let id = request.article_id;
+        if id <= 0 {
+            return Err(SearchError::InvalidArgument(format!("article_id must be positive, got {id}")).into());
+        }
+        let (total_hits, hits) =
+            self.on_index(move |index| more_like_this(&index.reader.searcher(), &index.fields, id, limit)).await?;
+        info!(article_id = id, hits = total_hits, "more like this");
+        Ok(Response::new(SearchResponse {
+            total_hits,
+            hits: hits.into_iter().map(hit_to_proto).collect(),
+            next_page_token: String::new(),
+            facets: None,
+        }))
+    }
+
+    async fn suggest(&self, request: Request<SuggestRequest>) -> Result<Response<SuggestResponse>, Status> {
+        let request = request.into_inner();
+        let limit = match request.limit {
+            0 => DEFAULT_SUGGESTIONS,
+            n if n < 0 || n as usize > MAX_SUGGESTIONS => {
+                return Err(
+                    SearchError::InvalidArgument(format!("limit must be between 1 and {MAX_SUGGESTIONS}")).into()
+                )
+            }
+            n => n as usize,
+        };
+        let prefix = request.prefix;
+        if prefix.chars().count() > crate::query::MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidArgument("prefix is too long".into()).into());
+        }
+        let suggestions =
+            self.on_index(move |index| suggest(&index.reader.searcher(), &index.fields, &prefix, limit)).await?;
+        Ok(Response::new(SuggestResponse {
+            suggestions: suggestions
+                .into_iter()
+                .map(|(text, kind, count)| Suggestion { text, kind: kind.to_string(), count })
+                .collect(),
+        }))
+    }
+
+    async fn trend(&self, request: Request<TrendRequest>) -> Result<Response<TrendResponse>, Status> {
+        let request = request.into_inner();
+        let query = parse_query(&request.query).map_err(SearchError::from)?;
+        let filter = filter_from(request.filter)?;
+        let interval = match TrendInterval::try_from(request.interval) {
+            Ok(TrendInterval::Month) => Interval::Month,
+            Ok(TrendInterval::Day) => Interval::Day,
+            Ok(TrendInterval::Year) => Interval::Year,
+            Err(_) => return Err(SearchError::InvalidArgument(format!("unknown interval {}", request.interval)).into()),
+        };
+        let (buckets, total_hits) = self
+            .on_index(move |index| trend(&index.reader.searcher(), &index.fields, &query, &filter, interval))
+            .await?;
+        info!(query = %request.query, hits = total_hits, "trend");
+        Ok(Response::new(TrendResponse {
+            buckets: buckets.into_iter().map(|(period, count)| TrendBucket { period, count }).collect(),
+            total_hits,
+        }))
+    }
+
+    async fn export(&self, request: Request<ExportRequest>) -> Result<Response<Self::ExportStream>, Status> {
+        let request = request.into_inner();
+        let query = parse_query(&request.query).map_err(SearchError::from)?;
+        let filter = filter_from(request.filter)?;
+        let ids =
+            self.on_index(move |index| matching_ids(&index.reader.searcher(), &index.fields, &query, &filter)).await?;
+        info!(query = %request.query, hits = ids.len(), "export");
+        let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_BATCH);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            for batch in ids.chunks(EXPORT_BATCH) {
+                let rows = match crate::document::load_articles(&pool, batch).await {
+                    Ok(mut rows) => {
+                        rows.sort_by_key(|row| row.id);
+                        rows
+                    }
+                    Err(error) => {
+                        let _ = sender.send(Err(SearchError::Unavailable(error).into())).await;
+                        return;
+                    }
+                };
+                for row in rows {
+                    if sender.send(Ok(row_to_proto(row))).await.is_err() {
+                        return; // the client went away
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))))
+    }
+
     async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        let params = search_params(&request).inspect_err(|e| {
+        let (params, generation) = search_params(&request).inspect_err(|e| {
             info!(query = %request.query, error = %e, "search rejected");
         })?;
         let index = Arc::clone(&self.index);
         let results = tokio::task::spawn_blocking(move || {
-            let searcher = index.reader.searcher();
+            let searcher = index.searcher_at(generation);
             execute(&searcher, &index.fields, &params)
         })
         .await
@@ -93,8 +221,8 @@ impl SearchService for SearchServiceImpl {
     }
 }
 
-/// Validates a request into search parameters.
-fn search_params(request: &SearchRequest) -> Result<SearchParams, SearchError> {
+/// Validates a request into search parameters and the snapshot its page token names.
+fn search_params(request: &SearchRequest) -> Result<(SearchParams, Option<u64>), SearchError> {
     let query = parse_query(&request.query)?;
     let filter = match request.filter.clone() {
         Some(f) => Filter::parse(f.papers, &f.date_from, &f.date_to, f.pages, &f.kind, f.authors)?,
@@ -110,15 +238,17 @@ fn search_params(request: &SearchRequest) -> Result<SearchParams, SearchError> {
         Some(h) => Highlight::parse(&h.pre_tag, &h.post_tag, h.snippet_chars)?,
         None => Highlight::default(),
     };
-    Ok(SearchParams {
+    let token = decode_page_token(&request.page_token)?;
+    let params = SearchParams {
         query,
         page_size: page_size(request.page_size)?,
-        offset: decode_page_token(&request.page_token)?,
+        offset: token.offset,
         filter,
         sort,
         highlight,
         facets: request.facets,
-    })
+    };
+    Ok((params, token.generation))
 }
 
 fn facets_to_proto(facets: FacetCounts) -> Facets {
