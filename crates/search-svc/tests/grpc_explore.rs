@@ -141,13 +141,16 @@ fn han_runs(text: &str) -> Vec<Vec<char>> {
     runs
 }
 
+/// id, kicker, title, subtitle, paragraphs
+type ArticleText = (i64, Option<String>, Option<String>, Option<String>, Vec<String>);
+
 /// Any run of two or more Han characters of a title or body finds its article,
 /// whatever jieba makes of it: sampled deterministically over every seed article.
 #[tokio::test]
 async fn every_substring_of_every_seed_article_finds_it() {
     let pages = seeds_with_metadata();
     let mut h = harness_with(&[pages.path().to_path_buf()]).await;
-    let articles: Vec<(i64, Option<String>, Option<String>, Option<String>, Vec<String>)> =
+    let articles: Vec<ArticleText> =
         sqlx::query_as("SELECT id, kicker, title, subtitle, paragraphs FROM articles ORDER BY id")
             .fetch_all(&h.database.pool)
             .await
