@@ -192,53 +192,32 @@ impl TokenStream for VecTokenStream {
     }
 }
 
-/// The `baokan_grams` tokenizer.
-#[derive(Clone, Default)]
-pub struct GramTokenizer;
-
-impl Tokenizer for GramTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream { tokens: gram_tokens(text), index: 0 }
+/// Tokens of an exact value: the whole normalised value as one token.
+pub fn exact_tokens(text: &str) -> Vec<Token> {
+    let value = normalize_exact(text);
+    if value.is_empty() {
+        return Vec::new();
     }
+    vec![Token { offset_from: 0, offset_to: text.len(), position: 0, text: value, position_length: 1 }]
 }
 
-/// The `baokan_words` tokenizer.
-#[derive(Clone, Default)]
-pub struct WordTokenizer;
+/// A tantivy tokenizer running one of the token functions above.
+#[derive(Clone)]
+pub struct FunctionTokenizer(pub fn(&str) -> Vec<Token>);
 
-impl Tokenizer for WordTokenizer {
+impl Tokenizer for FunctionTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream { tokens: word_tokens(text), index: 0 }
-    }
-}
-
-/// The `baokan_exact` tokenizer.
-#[derive(Clone, Default)]
-pub struct ExactTokenizer;
-
-impl Tokenizer for ExactTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let value = normalize_exact(text);
-        let tokens = if value.is_empty() {
-            Vec::new()
-        } else {
-            vec![Token { offset_from: 0, offset_to: text.len(), position: 0, text: value, position_length: 1 }]
-        };
-        VecTokenStream { tokens, index: 0 }
+        VecTokenStream { tokens: (self.0)(text), index: 0 }
     }
 }
 
 /// Registers the tokenizers on an index.
 pub fn register(index: &tantivy::Index) {
-    index.tokenizers().register(GRAMS, GramTokenizer);
-    index.tokenizers().register(WORDS, WordTokenizer);
-    index.tokenizers().register(EXACT, ExactTokenizer);
+    index.tokenizers().register(GRAMS, FunctionTokenizer(gram_tokens));
+    index.tokenizers().register(WORDS, FunctionTokenizer(word_tokens));
+    index.tokenizers().register(EXACT, FunctionTokenizer(exact_tokens));
 }
 
 #[cfg(test)]
@@ -281,7 +260,7 @@ mod tests {
 
     #[test]
     fn token_stream_yields_every_token_once() {
-        let mut tokenizer = GramTokenizer;
+        let mut tokenizer = FunctionTokenizer(gram_tokens);
         let mut stream = tokenizer.token_stream("太忻一体化");
         let mut seen = Vec::new();
         while stream.advance() {
