@@ -39,6 +39,17 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Deletes pages (by file path or page id) and their articles.
+    Delete {
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Page ids to delete.
+        #[arg(long = "page-id")]
+        page_ids: Vec<i64>,
+        /// Page files to delete (as they were ingested).
+        paths: Vec<PathBuf>,
+    },
     /// Ingests page files and folders (recursively, .txt and .md) into PostgreSQL.
     Run {
         /// PostgreSQL connection URL.
@@ -80,6 +91,24 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { json, files } => parse_files(json, &files),
         Command::Eval { folders, verbose } => evaluate(&folders, verbose),
+        Command::Delete { database_url, page_ids, paths } => {
+            if page_ids.is_empty() && paths.is_empty() {
+                anyhow::bail!("name the pages to delete: file paths or --page-id N");
+            }
+            let pool = baokan_common::db::connect_with_retry(&database_url, 2, std::time::Duration::from_secs(30))
+                .await
+                .context("connecting to PostgreSQL")?;
+            let source_paths: Vec<String> = paths.iter().map(|p| baokan_ingest::run::source_path_of(p)).collect();
+            let (pages, articles) =
+                baokan_ingest::store::delete_pages(&pool, &source_paths, &page_ids).await.context("deleting pages")?;
+            println!("deleted {pages} pages, {articles} articles");
+            Ok(if pages == 0 {
+                eprintln!("baokan-ingest: no such page");
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Run { database_url, paper, date, page, paths } => {
             let pool = baokan_common::db::connect_with_retry(&database_url, 4, std::time::Duration::from_secs(30))
                 .await

@@ -160,6 +160,28 @@ async fn write_articles(
     Ok(())
 }
 
+/// Deletes pages (and, by cascade, their articles, which the change log
+/// records); returns how many pages and articles went.
+pub async fn delete_pages(pool: &PgPool, source_paths: &[String], page_ids: &[i64]) -> Result<(u64, u64), sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let articles: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id
+         WHERE p.source_path = ANY($1) OR p.id = ANY($2)",
+    )
+    .bind(source_paths)
+    .bind(page_ids)
+    .fetch_one(&mut *transaction)
+    .await?;
+    let pages = sqlx::query("DELETE FROM pages WHERE source_path = ANY($1) OR id = ANY($2)")
+        .bind(source_paths)
+        .bind(page_ids)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    transaction.commit().await?;
+    Ok((pages, articles.max(0) as u64))
+}
+
 /// Records a file that could not be ingested.
 pub async fn record_error(pool: &PgPool, source_path: &str, reason: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ingest_errors (source_path, reason) VALUES ($1, $2)")

@@ -132,3 +132,48 @@ async fn the_run_command_prints_a_summary_and_fails_when_a_file_failed() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("empty.txt") && stderr.contains("empty file"), "a clear log line: {stderr}");
 }
+
+#[tokio::test]
+async fn delete_removes_a_page_and_logs_its_articles_deletion() {
+    let database = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.txt");
+    std::fs::copy(seeds_dir().join("001_85245450a54b3a6c.txt"), &page).unwrap();
+    let summary = run(&database.pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+        .args(["delete", &page.to_string_lossy()])
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let expected = format!("deleted 1 pages, {} articles", summary.articles_written);
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&expected));
+    assert_eq!(count(&database.pool, "SELECT count(*) FROM articles").await, 0);
+    let deletes = count(&database.pool, "SELECT count(*) FROM article_changes WHERE op = 'delete'").await;
+    assert_eq!(deletes as usize, summary.articles_written);
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+        .args(["delete", "--page-id", "12345"])
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "an unknown page is an error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_runs_over_overlapping_folders_write_each_page_once() {
+    let database = fresh_database().await;
+    let flags = PageMetadata::default();
+    let first_paths = [seeds_dir()];
+    let second_paths = [seeds_dir(), seeds_dir().join("000_d426e6b5030342b4.txt")];
+    let (a, b) = tokio::join!(run(&database.pool, &first_paths, &flags), run(&database.pool, &second_paths, &flags));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.pages_failed + b.pages_failed, 0);
+    assert_eq!(a.pages_new + b.pages_new, 5, "each page is new exactly once");
+    assert_eq!(count(&database.pool, "SELECT count(*) FROM pages").await, 5);
+    let per_page: i64 = count(
+        &database.pool,
+        "SELECT count(*) FROM (SELECT page_id, ordinal FROM articles GROUP BY 1, 2 HAVING count(*) > 1) d",
+    )
+    .await;
+    assert_eq!(per_page, 0);
+}
