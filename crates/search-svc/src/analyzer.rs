@@ -18,7 +18,7 @@ use jieba_rs::{Jieba, TokenizeMode};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Version of the analysis chain; an index built with another is rebuilt.
-pub const ANALYSIS_VERSION: u32 = 2;
+pub const ANALYSIS_VERSION: u32 = 3;
 
 /// Name under which the bigram tokenizer is registered.
 pub const GRAMS: &str = "baokan_grams";

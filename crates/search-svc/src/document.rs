@@ -40,6 +40,15 @@ pub async fn load_articles(pool: &PgPool, ids: &[i64]) -> Result<Vec<ArticleRow>
     sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = ANY($1)")).bind(ids).fetch_all(pool).await
 }
 
+/// Loads up to `limit` articles with ids above `after`, in id order.
+pub async fn load_articles_after(pool: &PgPool, after: i64, limit: i64) -> Result<Vec<ArticleRow>, sqlx::Error> {
+    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id > $1 ORDER BY a.id LIMIT $2"))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
 /// Loads one article.
 pub async fn load_article(pool: &PgPool, id: i64) -> Result<Option<ArticleRow>, sqlx::Error> {
     sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = $1")).bind(id).fetch_optional(pool).await
@@ -56,10 +65,50 @@ impl ArticleRow {
             .join("\n")
     }
 
+    /// A stable 64-bit checksum (FNV-1a) of everything the index holds of
+    /// this article, to compare the index with PostgreSQL.
+    pub fn checksum(&self) -> u64 {
+        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const PRIME: u64 = 0x0100_0000_01b3;
+        let mut hash = OFFSET;
+        let mut feed = |part: &str| {
+            for byte in part.bytes().chain(std::iter::once(0x1f)) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(PRIME);
+            }
+        };
+        let date = self.issue_date.map(|d| d.to_string()).unwrap_or_default();
+        let page = self.page_number.map(|p| p.to_string()).unwrap_or_default();
+        let ordinal = self.ordinal.to_string();
+        let page_id = self.page_id.to_string();
+        for part in [&self.kind, &ordinal, &page_id, &self.source_path, &date, &page] {
+            feed(part);
+        }
+        for part in [
+            &self.kicker,
+            &self.title,
+            &self.subtitle,
+            &self.source,
+            &self.dateline,
+            &self.paper,
+            &self.issue_month_day,
+        ] {
+            feed(part.as_deref().unwrap_or("\u{0}"));
+        }
+        for list in [&self.authors, &self.paragraphs] {
+            feed(&list.len().to_string());
+            for item in list.iter() {
+                feed(item);
+            }
+        }
+        hash
+    }
+
     /// Builds the index document.
     pub fn to_document(&self, fields: &IndexFields) -> TantivyDocument {
         let mut document = TantivyDocument::default();
         document.add_u64(fields.id, self.id as u64);
+        document.add_u64(fields.checksum, self.checksum());
         document.add_u64(fields.page_id, self.page_id as u64);
         document.add_u64(fields.ordinal, self.ordinal.max(0) as u64);
         document.add_text(fields.paper, self.paper.as_deref().unwrap_or(""));

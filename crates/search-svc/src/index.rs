@@ -78,6 +78,10 @@ impl ArticleIndex {
         let (schema, fields) = IndexFields::build();
         let existing = if dir.join("meta.json").exists() {
             match Index::open_in_dir(dir) {
+                Ok(index) if !index.validate_checksum().map(|corrupt| corrupt.is_empty()).unwrap_or(false) => {
+                    warn!(dir = %dir.display(), "index files damaged: rebuilding");
+                    None
+                }
                 Ok(index) => {
                     let state = read_state(&index);
                     let usable = index.schema() == schema
@@ -167,6 +171,11 @@ impl ArticleIndex {
             snapshots.push_back((id, current.clone(), now));
         }
         current
+    }
+
+    /// Number of segments of the searchable index.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Number of searchable articles.

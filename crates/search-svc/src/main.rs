@@ -7,13 +7,36 @@ use std::time::Duration;
 
 use anyhow::Context;
 use baokan_search::server::{start, ServerConfig};
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use tracing::info;
 
 /// Serves gRPC search over newspaper articles, keeping its index current from PostgreSQL.
 #[derive(Debug, Parser)]
-#[command(name = "baokan-search", version, about)]
+#[command(name = "baokan-search", version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serves search (the default when no command is given).
+    Serve(ServeArgs),
+    /// Compares the index with PostgreSQL and lists differences; exits 1 when they differ.
+    Verify {
+        /// Folder of the search index.
+        #[arg(long, env = "BAOKAN_INDEX_DIR", default_value = ".baokan/index")]
+        index_dir: PathBuf,
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BAOKAN_LISTEN", default_value = "0.0.0.0:50051")]
     listen: SocketAddr,
@@ -22,7 +45,7 @@ struct Cli {
     index_dir: PathBuf,
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL")]
-    database_url: String,
+    database_url: Option<String>,
     /// Seconds to wait for PostgreSQL at start.
     #[arg(long, env = "BAOKAN_DATABASE_PATIENCE_SECS", default_value_t = 60)]
     database_patience_secs: u64,
@@ -32,8 +55,13 @@ struct Cli {
 async fn main() -> ExitCode {
     baokan_common::telemetry::init();
     let cli = Cli::parse();
-    match serve(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let outcome = match cli.command {
+        Some(Command::Verify { index_dir, database_url }) => verify(&index_dir, &database_url).await,
+        Some(Command::Serve(args)) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        None => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
+    };
+    match outcome {
+        Ok(code) => code,
         Err(error) => {
             eprintln!("baokan-search: {error:#}");
             ExitCode::FAILURE
@@ -41,12 +69,24 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(cli: Cli) -> anyhow::Result<()> {
+async fn verify(index_dir: &std::path::Path, database_url: &str) -> anyhow::Result<ExitCode> {
+    let index = tantivy::Index::open_in_dir(index_dir)
+        .with_context(|| format!("opening the index in {}", index_dir.display()))?;
+    let reader = index.reader().context("reading the index")?;
+    let indexed = baokan_search::verify::index_checksums(&reader.searcher())?;
+    let pool = baokan_common::db::connect_and_migrate(database_url, 2).await.context("connecting to PostgreSQL")?;
+    let report = baokan_search::verify::verify(&pool, indexed).await?;
+    println!("{report}");
+    Ok(if report.equal() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let database_url = args.database_url.context("DATABASE_URL (or --database-url) is required")?;
     let config = ServerConfig {
-        listen: cli.listen,
-        index_dir: cli.index_dir,
-        database_url: cli.database_url,
-        database_patience: Duration::from_secs(cli.database_patience_secs),
+        listen: args.listen,
+        index_dir: args.index_dir,
+        database_url,
+        database_patience: Duration::from_secs(args.database_patience_secs),
     };
     let server = start(config).await.context("starting baokan-search")?;
     let shutdown = server.shutdown_handle();

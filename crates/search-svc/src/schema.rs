@@ -12,6 +12,8 @@ use crate::analyzer::{EXACT, GRAMS, WORDS};
 pub struct IndexFields {
     pub id: Field,
     pub page_id: Field,
+    /// Checksum of the article's content when indexed (see `ArticleRow::checksum`).
+    pub checksum: Field,
     /// Issue date as days since 0001-01-01 (0 when unknown), for sorting and ranges.
     pub issue_day: Field,
     /// Facet paths /paper/…, /month/…, /day/…, /year/…, /author/…, /kind/….
@@ -56,6 +58,7 @@ impl IndexFields {
             id: builder.add_u64_field("id", INDEXED | STORED | FAST),
             page_id: builder.add_u64_field("page_id", STORED),
             issue_day: builder.add_i64_field("issue_day", INDEXED | FAST),
+            checksum: builder.add_u64_field("checksum", FAST),
             facets: builder.add_facet_field("facets", FacetOptions::default()),
             author_names: builder
                 .add_text_field("author_names", TextOptions::default().set_indexing_options(exact.clone())),

@@ -20,7 +20,7 @@ use crate::proto::{
 };
 use crate::proto::{
     ExportRequest, FacetCount, Facets, MoreLikeThisRequest, SortOrder, SuggestRequest, SuggestResponse, Suggestion,
-    TrendBucket, TrendInterval, TrendRequest, TrendResponse,
+    TrendBucket, TrendInterval, TrendRequest, TrendResponse, VerifyIndexRequest, VerifyIndexResponse,
 };
 use crate::query::parse_query;
 use crate::search::{decode_page_token, execute, page_size, FacetCounts, Filter, Highlight, Hit, SearchParams, Sort};
@@ -67,6 +67,24 @@ fn filter_from(filter: Option<crate::proto::SearchFilter>) -> Result<Filter, Sea
 #[tonic::async_trait]
 impl SearchService for SearchServiceImpl {
     type ExportStream = ArticleStream;
+
+    async fn verify_index(
+        &self,
+        _request: Request<VerifyIndexRequest>,
+    ) -> Result<Response<VerifyIndexResponse>, Status> {
+        let indexed = self.on_index(|index| crate::verify::index_checksums(&index.reader.searcher())).await?;
+        let report = crate::verify::verify(&self.pool, indexed).await?;
+        info!(differences = report.differences, "index verified");
+        Ok(Response::new(VerifyIndexResponse {
+            equal: report.equal(),
+            postgres_articles: report.postgres_articles,
+            index_documents: report.index_documents,
+            differences: report.differences,
+            missing_in_index: report.missing_in_index,
+            missing_in_postgres: report.missing_in_postgres,
+            stale: report.stale,
+        }))
+    }
 
     async fn more_like_this(&self, request: Request<MoreLikeThisRequest>) -> Result<Response<SearchResponse>, Status> {
         let request = request.into_inner();
@@ -217,6 +235,7 @@ impl SearchService for SearchServiceImpl {
             applied_sequence,
             latest_sequence,
             caught_up: self.status.caught_up.load(Ordering::SeqCst),
+            segments: self.index.segments() as u64,
         }))
     }
 }

@@ -26,6 +26,9 @@ use crate::index::{ArticleIndex, CommitState, IndexError};
 const BATCH: i64 = 2000;
 /// Safety-net poll interval when no notification arrives.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Least time between two index commits: under a stream of changes, the
+/// changes of this window go into one commit, so segments stay few.
+const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Live sync figures shared with the gRPC service.
 #[derive(Debug, Default)]
@@ -129,7 +132,17 @@ impl Follower {
         let mut reachable = true;
         // Caught up means: every transaction that had started when we started has been applied.
         let mut catch_up_target: Option<i64> = None;
+        let mut last_pass = tokio::time::Instant::now() - MIN_COMMIT_INTERVAL;
         loop {
+            // Batch a burst of changes into one commit.
+            let since = last_pass.elapsed();
+            if since < MIN_COMMIT_INTERVAL {
+                tokio::select! {
+                    _ = tokio::time::sleep(MIN_COMMIT_INTERVAL - since) => {}
+                    _ = shutdown.changed() => break,
+                }
+            }
+            last_pass = tokio::time::Instant::now();
             if catch_up_target.is_none() {
                 catch_up_target = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
                     .fetch_one(&self.pool)

@@ -1,0 +1,187 @@
+//! The index always equals PostgreSQL, checked with real processes: the
+//! `baokan-search` binary killed with SIGKILL during catch-up and restarted,
+//! changes made while it is down, a damaged segment file, and the
+//! `VerifyIndex` RPC and `baokan-search verify` command that prove equality.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use baokan_common::testing::fresh_database;
+use baokan_ingest::metadata::PageMetadata;
+use baokan_search::proto::search_service_client::SearchServiceClient;
+use baokan_search::proto::{GetIndexStatusRequest, VerifyIndexRequest, VerifyIndexResponse};
+use tonic::transport::Channel;
+
+/// A free loopback port (bound and released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts the real binary.
+fn spawn_search(database_url: &str, index_dir: &Path, port: u16) -> Child {
+    spawn_search_logging(database_url, index_dir, port, Stdio::null())
+}
+
+/// Starts the real binary with its log going to `log`.
+fn spawn_search_logging(database_url: &str, index_dir: &Path, port: u16, log: impl Into<Stdio>) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+        .env("DATABASE_URL", database_url)
+        .env("BAOKAN_INDEX_DIR", index_dir)
+        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start baokan-search")
+}
+
+/// Connects once the server answers and has caught up.
+async fn connect_caught_up(port: u16) -> SearchServiceClient<Channel> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(mut client) = SearchServiceClient::connect(format!("http://127.0.0.1:{port}")).await {
+            if let Ok(status) = client.get_index_status(GetIndexStatusRequest {}).await {
+                if status.into_inner().caught_up {
+                    return client;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "baokan-search never caught up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until VerifyIndex reports equality (changes may still be in flight).
+async fn wait_equal(client: &mut SearchServiceClient<Channel>) -> VerifyIndexResponse {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let report = client.verify_index(VerifyIndexRequest {}).await.unwrap().into_inner();
+        if report.equal || Instant::now() > deadline {
+            return report;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Writes `count` small pages into a folder.
+fn write_pages(dir: &Path, count: usize, word: &str) {
+    for page in 0..count {
+        let text = format!(
+            "本报讯（记者 张{page}）第{page}号稿件谈到{word}的进展。\n\n第{page}号标题\n\n\
+             本报讯（记者 李{page}）第{page}号副稿也谈到{word}。\n\n第{page}号副标题\n"
+        );
+        std::fs::write(dir.join(format!("{page:04}.txt")), text).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_catch_up_then_restart_leaves_an_equal_index() {
+    let database = fresh_database().await;
+    let pages = tempfile::tempdir().unwrap();
+    write_pages(pages.path(), 600, "黄河治理");
+    baokan_ingest::run::run(&database.pool, &[pages.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
+    let index = tempfile::tempdir().unwrap();
+
+    // Kill at several moments of the first catch-up.
+    for delay in [150u64, 400, 900] {
+        let port = free_port();
+        let mut child = spawn_search(&database.url, index.path(), port);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+    }
+    // Changes land while nothing runs: a replaced page and a deleted page.
+    std::fs::write(pages.path().join("0001.txt"), "本报讯（记者 王五）改写后的稿件谈到长江保护。\n\n改写标题\n")
+        .unwrap();
+    baokan_ingest::run::run(&database.pool, &[pages.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
+    let deleted = baokan_ingest::run::source_path_of(&pages.path().join("0002.txt"));
+    baokan_ingest::store::delete_pages(&database.pool, &[deleted], &[]).await.unwrap();
+
+    let port = free_port();
+    let mut child = spawn_search(&database.url, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+    let report = wait_equal(&mut client).await;
+    assert!(report.equal, "index differs from PostgreSQL after kill -9 and restart: {report:?}");
+    assert_eq!(report.postgres_articles, 600 * 2 - 1 - 2);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_reports_a_stale_index_and_a_restart_repairs_it() {
+    let database = fresh_database().await;
+    let pages = tempfile::tempdir().unwrap();
+    write_pages(pages.path(), 20, "汾河");
+    baokan_ingest::run::run(&database.pool, &[pages.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = spawn_search(&database.url, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+    assert!(wait_equal(&mut client).await.equal);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // While the service is down: one article changed, one page deleted.
+    sqlx::query("UPDATE articles SET title = '改过的标题' WHERE id = (SELECT min(id) FROM articles)")
+        .execute(&database.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM pages WHERE id = (SELECT max(id) FROM pages)").execute(&database.pool).await.unwrap();
+    let verify = Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+        .args(["verify", "--index-dir", &index.path().to_string_lossy(), "--database-url", &database.url])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(1), "differences make verify fail: {printed}");
+    assert!(printed.contains("differences 3"), "one stale, two deleted: {printed}");
+
+    let port = free_port();
+    let mut child = spawn_search(&database.url, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+    let report = wait_equal(&mut client).await;
+    assert!(report.equal, "{report:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_segment_file_is_detected_and_rebuilt() {
+    let database = fresh_database().await;
+    let pages = tempfile::tempdir().unwrap();
+    write_pages(pages.path(), 30, "太行山");
+    baokan_ingest::run::run(&database.pool, &[pages.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = spawn_search(&database.url, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+    assert!(wait_equal(&mut client).await.equal);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Truncate the largest segment file.
+    let largest = std::fs::read_dir(index.path())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            entry.file_name().to_string_lossy().contains('.') && !entry.file_name().to_string_lossy().ends_with(".json")
+        })
+        .max_by_key(|entry| entry.metadata().map(|m| m.len()).unwrap_or(0))
+        .expect("segment files");
+    let length = largest.metadata().unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(largest.path()).unwrap().set_len(length / 2).unwrap();
+
+    let port = free_port();
+    let log_path = pages.path().join("search.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = spawn_search_logging(&database.url, index.path(), port, log);
+    let mut client = connect_caught_up(port).await;
+    let report = wait_equal(&mut client).await;
+    assert!(report.equal, "{report:?}");
+    assert_eq!(report.index_documents, 60);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("index files damaged: rebuilding"), "the damage was detected: {log}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
