@@ -11,3 +11,4 @@ pub mod parse;
 pub mod run;
 pub mod store;
 pub mod text;
+pub mod watch;

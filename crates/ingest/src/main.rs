@@ -39,6 +39,20 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Ingests page files as they land in a folder (until SIGTERM or Ctrl-C).
+    Watch {
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Newspaper name for every page (default: from the path `<paper>/<date>/<page>.txt`).
+        #[arg(long, env = "BAOKAN_PAPER")]
+        paper: Option<String>,
+        /// Seconds between two scans of the folder.
+        #[arg(long, env = "BAOKAN_WATCH_INTERVAL_SECS", default_value_t = 1.0)]
+        interval_secs: f64,
+        /// The folder to watch (recursively, .txt and .md).
+        dir: PathBuf,
+    },
     /// Deletes pages (by file path or page id) and their articles.
     Delete {
         /// PostgreSQL connection URL.
@@ -91,6 +105,29 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { json, files } => parse_files(json, &files),
         Command::Eval { folders, verbose } => evaluate(&folders, verbose),
+        Command::Watch { database_url, paper, interval_secs, dir } => {
+            if !dir.is_dir() {
+                anyhow::bail!("{} is not a folder", dir.display());
+            }
+            if !(0.05..=3600.0).contains(&interval_secs) {
+                anyhow::bail!("--interval-secs must be between 0.05 and 3600");
+            }
+            let pool = baokan_common::db::connect_with_retry(&database_url, 4, std::time::Duration::from_secs(60))
+                .await
+                .context("connecting to PostgreSQL")?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                let _ = stop.send(true);
+            });
+            let flags = PageMetadata { paper, issue_date: None, page_number: None };
+            let interval = std::time::Duration::from_secs_f64(interval_secs);
+            let summary = baokan_ingest::watch::watch_folder(&pool, &dir, &flags, interval, stopped)
+                .await
+                .context("watching stopped")?;
+            println!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Delete { database_url, page_ids, paths } => {
             if page_ids.is_empty() && paths.is_empty() {
                 anyhow::bail!("name the pages to delete: file paths or --page-id N");

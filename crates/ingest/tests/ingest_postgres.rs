@@ -177,3 +177,61 @@ async fn two_concurrent_runs_over_overlapping_folders_write_each_page_once() {
     .await;
     assert_eq!(per_page, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_ingests_settled_files_and_misses_nothing_across_a_restart() {
+    let database = fresh_database().await;
+    let inbox = tempfile::tempdir().unwrap();
+    let interval = std::time::Duration::from_millis(100);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let pool = database.pool.clone();
+    let dir = inbox.path().to_path_buf();
+    let watcher = tokio::spawn(async move {
+        baokan_ingest::watch::watch_folder(&pool, &dir, &PageMetadata::default(), interval, stopped).await
+    });
+    std::fs::copy(seeds_dir().join("000_d426e6b5030342b4.txt"), inbox.path().join("a.txt")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count(&database.pool, "SELECT count(*) FROM pages").await < 1 {
+        assert!(std::time::Instant::now() < deadline, "the new file was never ingested");
+        tokio::time::sleep(interval).await;
+    }
+    stop.send(true).unwrap();
+    let first = watcher.await.unwrap().unwrap();
+    assert_eq!((first.pages_new, first.pages_failed), (1, 0));
+
+    // Files arriving while the watcher is down are picked up by the next one;
+    // the file already stored is not written again.
+    std::fs::copy(seeds_dir().join("001_85245450a54b3a6c.txt"), inbox.path().join("b.txt")).unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let pool = database.pool.clone();
+    let dir = inbox.path().to_path_buf();
+    let watcher = tokio::spawn(async move {
+        baokan_ingest::watch::watch_folder(&pool, &dir, &PageMetadata::default(), interval, stopped).await
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count(&database.pool, "SELECT count(*) FROM pages").await < 2 {
+        assert!(std::time::Instant::now() < deadline, "the file that arrived meanwhile was missed");
+        tokio::time::sleep(interval).await;
+    }
+    // A file still being written is not read until it settles.
+    let growing = inbox.path().join("c.txt");
+    std::fs::write(&growing, "本报讯（记者 张三）").unwrap();
+    tokio::time::sleep(interval / 2).await;
+    std::fs::write(&growing, "本报讯（记者 张三）这篇稿件分两次写完。\n\n分次写完的稿件\n").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count(&database.pool, "SELECT count(*) FROM pages").await < 3 {
+        assert!(std::time::Instant::now() < deadline, "the settled file was never ingested");
+        tokio::time::sleep(interval).await;
+    }
+    stop.send(true).unwrap();
+    let second = watcher.await.unwrap().unwrap();
+    assert_eq!(second.pages_new, 2);
+    assert_eq!(second.pages_unchanged, 1, "a.txt is offered again and skipped");
+    let title: Option<String> = sqlx::query_scalar(
+        "SELECT a.title FROM articles a JOIN pages p ON p.id = a.page_id WHERE p.source_path LIKE '%c.txt'",
+    )
+    .fetch_one(&database.pool)
+    .await
+    .unwrap();
+    assert_eq!(title.as_deref(), Some("分次写完的稿件"), "the complete file, not the half-written one");
+}
