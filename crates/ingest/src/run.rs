@@ -2,6 +2,7 @@
 //! its own transaction, records failures and keeps going, and sums up.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use sqlx::PgPool;
 use tracing::{info, warn, Instrument};
@@ -132,7 +133,7 @@ async fn ingest_one(
         raw_text: &page.text,
         articles: &page.parsed.articles,
     };
-    match store_page(pool, &record).await {
+    match store_with_retry(pool, &record).await {
         Ok(StoreOutcome::New { articles }) => {
             info!(articles, outcome = "new", "page stored");
             summary.pages_new += 1;
@@ -156,6 +157,36 @@ async fn ingest_one(
         }
     }
     Ok(())
+}
+
+/// How long a page waits for an unreachable PostgreSQL before the run stops.
+const DATABASE_PATIENCE: Duration = Duration::from_secs(300);
+
+/// Stores a page, waiting with backoff while PostgreSQL is unreachable (the
+/// page's transaction never half-applies, so retrying is safe). Logs once
+/// when the database goes away and once when it is back.
+async fn store_with_retry(pool: &PgPool, record: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(100);
+    let mut warned = false;
+    loop {
+        match store_page(pool, record).await {
+            Err(StoreError::Database(error)) if is_connection_error(&error) && started.elapsed() < DATABASE_PATIENCE => {
+                if !warned {
+                    warn!(error = %error, "postgres unreachable, retrying this page");
+                    warned = true;
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            outcome => {
+                if warned {
+                    info!("postgres reachable again");
+                }
+                return outcome;
+            }
+        }
+    }
 }
 
 /// Errors meaning the database is gone, as opposed to this page's data being refused.
