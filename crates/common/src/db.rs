@@ -45,6 +45,15 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPo
     Ok(pool)
 }
 
+/// A pool that connects on first use (for starting while PostgreSQL is away).
+pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
+    let options = parse_url(url)?;
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
 /// Like [`connect_and_migrate`], but waits for an unreachable database with
 /// exponential backoff (up to 5 s between tries) for at most `patience`.
 /// Logs once when the database is unreachable and once when it answers.

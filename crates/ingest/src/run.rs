@@ -171,7 +171,9 @@ async fn store_with_retry(pool: &PgPool, record: &PageRecord<'_>) -> Result<Stor
     let mut warned = false;
     loop {
         match store_page(pool, record).await {
-            Err(StoreError::Database(error)) if is_connection_error(&error) && started.elapsed() < DATABASE_PATIENCE => {
+            Err(StoreError::Database(error))
+                if is_connection_error(&error) && started.elapsed() < DATABASE_PATIENCE =>
+            {
                 if !warned {
                     warn!(error = %error, "postgres unreachable, retrying this page");
                     warned = true;

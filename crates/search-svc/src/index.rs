@@ -72,7 +72,9 @@ pub struct ArticleIndex {
 impl ArticleIndex {
     /// Opens the index in `dir`, creating or rebuilding it when needed, and
     /// returns the commit state found (None for a new or rebuilt index).
-    pub fn open(dir: &Path, instance: &str) -> Result<(ArticleIndex, Option<CommitState>), IndexError> {
+    /// `instance` is the database's id, or None when PostgreSQL is unreachable
+    /// (an existing index is then trusted until the follower can check it).
+    pub fn open(dir: &Path, instance: Option<&str>) -> Result<(ArticleIndex, Option<CommitState>), IndexError> {
         let folder_error = |source| IndexError::Folder { path: dir.to_path_buf(), source };
         std::fs::create_dir_all(dir).map_err(folder_error)?;
         let (schema, fields) = IndexFields::build();
@@ -85,9 +87,9 @@ impl ArticleIndex {
                 Ok(index) => {
                     let state = read_state(&index);
                     let usable = index.schema() == schema
-                        && state
-                            .as_ref()
-                            .is_some_and(|s| s.analysis_version == ANALYSIS_VERSION && s.instance == instance);
+                        && state.as_ref().is_some_and(|s| {
+                            s.analysis_version == ANALYSIS_VERSION && instance.is_none_or(|id| s.instance == id)
+                        });
                     if usable {
                         Some((index, state))
                     } else {

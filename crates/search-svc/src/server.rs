@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic_health::ServingStatus;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::analyzer::{self, ANALYSIS_VERSION};
 use crate::index::{ArticleIndex, CommitState, IndexError};
@@ -84,19 +84,31 @@ impl RunningServer {
 
 /// Starts the server: connects, opens the index, binds, serves.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
-    let pool = baokan_common::db::connect_with_retry(&config.database_url, 8, config.database_patience).await?;
-    let instance = database_instance(&pool).await.map_err(StartError::Instance)?;
+    let (pool, instance) =
+        match baokan_common::db::connect_with_retry(&config.database_url, 8, config.database_patience).await {
+            Ok(pool) => {
+                let instance = database_instance(&pool).await.map_err(StartError::Instance)?;
+                (pool, Some(instance))
+            }
+            Err(baokan_common::DbError::Connect(error)) => {
+                // Serve the last index meanwhile; the follower connects, migrates
+                // and catches up when PostgreSQL returns.
+                warn!(error = %error, "postgres unreachable at start: serving the existing index");
+                (baokan_common::db::connect_lazy(&config.database_url, 8)?, None)
+            }
+            Err(other) => return Err(other.into()),
+        };
     let index_dir = config.index_dir.clone();
     let opened_instance = instance.clone();
     let (index, state) = tokio::task::spawn_blocking(move || {
         analyzer::warm_up();
-        ArticleIndex::open(&index_dir, &opened_instance)
+        ArticleIndex::open(&index_dir, opened_instance.as_deref())
     })
     .await??;
     let index = Arc::new(index);
     let state = state.unwrap_or(CommitState {
         analysis_version: ANALYSIS_VERSION,
-        instance,
+        instance: instance.unwrap_or_default(),
         watermark_xid: 0,
         applied_sequence: 0,
     });

@@ -226,9 +226,10 @@ impl SearchService for SearchServiceImpl {
         let applied_sequence = self.status.applied_sequence.load(Ordering::SeqCst);
         let latest: Result<Option<i64>, sqlx::Error> =
             sqlx::query_scalar("SELECT max(sequence) FROM article_changes").fetch_one(&self.pool).await;
+        // While PostgreSQL is away, report what the index knows.
         let latest_sequence = match latest {
             Ok(latest) => latest.unwrap_or(0),
-            Err(error) => return Err(SearchError::Unavailable(error).into()),
+            Err(_) => applied_sequence,
         };
         Ok(Response::new(GetIndexStatusResponse {
             documents: self.index.documents(),

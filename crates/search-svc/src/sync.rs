@@ -47,6 +47,9 @@ pub enum SyncError {
     Index(#[from] IndexError),
     #[error("index task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The index was built from another database; restart to rebuild it.
+    #[error("the index was built from another database; restart baokan-search to rebuild it")]
+    ForeignIndex,
 }
 
 /// Reads the id of this database instance (see the `instance` table).
@@ -61,17 +64,37 @@ pub struct Follower {
     status: Arc<SyncStatus>,
     state: CommitState,
     wake: Arc<Notify>,
+    /// True once migrations ran and the database instance was checked.
+    ready: bool,
 }
 
 impl Follower {
     /// Creates a follower resuming from `state`.
     pub fn new(pool: PgPool, index: Arc<ArticleIndex>, status: Arc<SyncStatus>, state: CommitState) -> Self {
         status.applied_sequence.store(state.applied_sequence, Ordering::SeqCst);
-        Follower { pool, index, status, state, wake: Arc::new(Notify::new()) }
+        Follower { pool, index, status, state, wake: Arc::new(Notify::new()), ready: false }
+    }
+
+    /// Once per process, when PostgreSQL first answers: applies migrations
+    /// and makes sure the index was built from this database.
+    async fn ensure_ready(&mut self) -> Result<(), SyncError> {
+        if self.ready {
+            return Ok(());
+        }
+        baokan_common::MIGRATOR.run(&self.pool).await.map_err(|e| SyncError::Database(e.into()))?;
+        let instance = database_instance(&self.pool).await?;
+        if self.state.instance.is_empty() {
+            self.state.instance = instance;
+        } else if self.state.instance != instance {
+            return Err(SyncError::ForeignIndex);
+        }
+        self.ready = true;
+        Ok(())
     }
 
     /// Applies every finished change, returning how many articles were touched.
     pub async fn apply_pending(&mut self) -> Result<usize, SyncError> {
+        self.ensure_ready().await?;
         let xmin: i64 = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
             .fetch_one(&self.pool)
             .await?;

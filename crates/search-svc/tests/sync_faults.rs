@@ -185,3 +185,125 @@ async fn a_damaged_segment_file_is_detected_and_rebuilt() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A TCP proxy in front of PostgreSQL that a test can cut (an outage, as
+/// the service sees it) and restore, without touching the shared server.
+struct CuttableProxy {
+    port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl CuttableProxy {
+    async fn start(upstream: String) -> CuttableProxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (accept_open, accept_connections) = (open.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !accept_open.load(Ordering::SeqCst) {
+                    continue; // dropped: connection refused in effect
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                accept_connections.lock().unwrap().push(task);
+            }
+        });
+        CuttableProxy { port, open, connections }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for task in self.connections.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The database URL with its host and port replaced by the proxy's.
+    fn url_for(&self, database_url: &str) -> String {
+        let scheme_end = database_url.find("://").map(|i| i + 3).unwrap_or(0);
+        let rest = &database_url[scheme_end..];
+        let host_start = rest.find('@').map(|i| i + 1).unwrap_or(0);
+        let host_end = rest[host_start..].find('/').map(|i| host_start + i).unwrap_or(rest.len());
+        format!("{}{}127.0.0.1:{}{}", &database_url[..scheme_end], &rest[..host_start], self.port, &rest[host_end..])
+    }
+}
+
+/// host:port of the PostgreSQL server the tests use.
+fn upstream_address() -> String {
+    let options: sqlx::postgres::PgConnectOptions = baokan_common::testing::admin_url().parse().unwrap();
+    format!("{}:{}", options.get_host(), options.get_port())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outages_do_not_stop_search_and_changes_arrive_after_them() {
+    let database = fresh_database().await;
+    let pages = tempfile::tempdir().unwrap();
+    write_pages(pages.path(), 10, "雁门关");
+    baokan_ingest::run::run(&database.pool, &[pages.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
+    let proxy = CuttableProxy::start(upstream_address()).await;
+    let through_proxy = proxy.url_for(&database.url);
+    let index = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = spawn_search(&through_proxy, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+
+    // Outage while serving: search answers from the index; a change made
+    // meanwhile arrives once PostgreSQL is back.
+    proxy.cut();
+    let search = |query: &str| baokan_search::proto::SearchRequest { query: query.into(), ..Default::default() };
+    let during = client.search(search("雁门关")).await.expect("search answers while postgres is away");
+    assert_eq!(during.into_inner().total_hits, 20);
+    let late = pages.path().join("late.txt");
+    std::fs::write(&late, "本报讯（记者 赵六）停电期间写入的稿件提到娘子关。\n\n娘子关稿件\n").unwrap();
+    baokan_ingest::run::run(&database.pool, &[late], &PageMetadata::default()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.search(search("娘子关")).await.unwrap().into_inner().total_hits != 1 {
+        assert!(Instant::now() < deadline, "the change made during the outage never arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Outage at start: the last index is served, and it catches up later.
+    proxy.cut();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+        .env("DATABASE_URL", &through_proxy)
+        .env("BAOKAN_INDEX_DIR", index.path())
+        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BAOKAN_DATABASE_PATIENCE_SECS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut client = loop {
+        if let Ok(mut client) = SearchServiceClient::connect(format!("http://127.0.0.1:{port}")).await {
+            if let Ok(found) = client.search(search("娘子关")).await {
+                assert_eq!(found.into_inner().total_hits, 1, "the last index is served");
+                break client;
+            }
+        }
+        assert!(Instant::now() < deadline, "no search while postgres was away at start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    proxy.restore();
+    let report = wait_equal(&mut client).await;
+    assert!(report.equal, "{report:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
