@@ -119,6 +119,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     health_reporter.set_service_status("", ServingStatus::NotServing).await;
 
     let status = Arc::new(SyncStatus::default());
+    status
+        .rebuilding
+        .store(state.applied_sequence == 0 && state.watermark_xid == 0, std::sync::atomic::Ordering::SeqCst);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (caught_up_tx, mut caught_up_rx) = watch::channel(false);
     let follower = Follower::new(pool.clone(), Arc::clone(&index), Arc::clone(&status), state);

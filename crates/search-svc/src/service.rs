@@ -237,6 +237,8 @@ impl SearchService for SearchServiceImpl {
             latest_sequence,
             caught_up: self.status.caught_up.load(Ordering::SeqCst),
             segments: self.index.segments() as u64,
+            rebuilding: self.status.rebuilding.load(Ordering::SeqCst) && !self.status.caught_up.load(Ordering::SeqCst),
+            progress: self.status.catch_up_progress(),
         }))
     }
 }

@@ -36,6 +36,28 @@ pub struct SyncStatus {
     pub applied_sequence: AtomicI64,
     pub caught_up: AtomicBool,
     pub postgres_reachable: AtomicBool,
+    /// True when the index was created or rebuilt from scratch at start.
+    pub rebuilding: AtomicBool,
+    /// Applied sequence when the service started.
+    pub start_sequence: AtomicI64,
+    /// Latest committed sequence when the catch-up started (its goal).
+    pub target_sequence: AtomicI64,
+}
+
+impl SyncStatus {
+    /// Share of the start-up catch-up (or rebuild) done, 0.0 to 1.0.
+    pub fn catch_up_progress(&self) -> f64 {
+        if self.caught_up.load(Ordering::SeqCst) {
+            return 1.0;
+        }
+        let start = self.start_sequence.load(Ordering::SeqCst);
+        let target = self.target_sequence.load(Ordering::SeqCst);
+        let applied = self.applied_sequence.load(Ordering::SeqCst);
+        if target <= start {
+            return 0.0;
+        }
+        ((applied - start) as f64 / (target - start) as f64).clamp(0.0, 0.99)
+    }
 }
 
 /// Errors of one sync pass.
@@ -72,6 +94,7 @@ impl Follower {
     /// Creates a follower resuming from `state`.
     pub fn new(pool: PgPool, index: Arc<ArticleIndex>, status: Arc<SyncStatus>, state: CommitState) -> Self {
         status.applied_sequence.store(state.applied_sequence, Ordering::SeqCst);
+        status.start_sequence.store(state.applied_sequence, Ordering::SeqCst);
         Follower { pool, index, status, state, wake: Arc::new(Notify::new()), ready: false }
     }
 
@@ -81,6 +104,9 @@ impl Follower {
         if self.ready {
             return Ok(());
         }
+        let latest: Option<i64> =
+            sqlx::query_scalar("SELECT max(sequence) FROM article_changes").fetch_one(&self.pool).await.unwrap_or(None);
+        self.status.target_sequence.store(latest.unwrap_or(0), Ordering::SeqCst);
         baokan_common::MIGRATOR.run(&self.pool).await.map_err(|e| SyncError::Database(e.into()))?;
         let instance = database_instance(&self.pool).await?;
         if self.state.instance.is_empty() {
@@ -243,5 +269,23 @@ async fn listen_for_changes(pool: PgPool, wake: Arc<Notify>, mut shutdown: watch
             _ = shutdown.changed() => return,
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_runs_from_the_start_sequence_to_the_target() {
+        let status = SyncStatus::default();
+        status.start_sequence.store(100, Ordering::SeqCst);
+        status.target_sequence.store(300, Ordering::SeqCst);
+        status.applied_sequence.store(200, Ordering::SeqCst);
+        assert_eq!(status.catch_up_progress(), 0.5);
+        status.applied_sequence.store(400, Ordering::SeqCst);
+        assert_eq!(status.catch_up_progress(), 0.99, "not done until caught up");
+        status.caught_up.store(true, Ordering::SeqCst);
+        assert_eq!(status.catch_up_progress(), 1.0);
     }
 }

@@ -182,6 +182,8 @@ async fn a_damaged_segment_file_is_detected_and_rebuilt() {
     assert_eq!(report.index_documents, 60);
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("index files damaged: rebuilding"), "the damage was detected: {log}");
+    let status = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
+    assert_eq!((status.rebuilding, status.progress, status.documents), (false, 1.0, 60), "{status:?}");
     let _ = child.kill();
     let _ = child.wait();
 }
