@@ -58,69 +58,207 @@ pub enum IndexError {
     Poisoned,
 }
 
+/// File in the index folder naming the generation folder in use.
+const ACTIVE_FILE: &str = "ACTIVE";
+/// Prefix of generation folders.
+const GENERATION_PREFIX: &str = "gen-";
+
 /// The index, its reader and its single writer.
+///
+/// Index data lives in a generation folder inside the index folder, named by
+/// the `ACTIVE` file. When the index in use must be rebuilt (another analysis
+/// version or database) but can still be read with this schema, the rebuild
+/// goes into a new generation while searches keep using the old one; the
+/// switch happens when the rebuild has caught up (`finish_rebuild`).
 pub struct ArticleIndex {
     pub index: Index,
+    /// Reader of the generation being written (the one in use, except during a rebuild).
     pub reader: IndexReader,
     pub fields: IndexFields,
     writer: Mutex<IndexWriter>,
     /// Recent searchers by generation, so that paging through results sees
     /// one unchanging snapshot of the index while it is being updated.
     snapshots: Mutex<VecDeque<(u64, Searcher, Instant)>>,
+    /// The index folder.
+    root: PathBuf,
+    /// Name of the generation folder this index writes.
+    generation: String,
+    /// The previous generation, served while this one is rebuilt, and its folder.
+    serving_old: std::sync::RwLock<Option<(IndexReader, PathBuf)>>,
+}
+
+/// What opening a generation folder found.
+enum Found {
+    /// Up to date: use it.
+    Usable(Index, Option<CommitState>),
+    /// Outdated but readable with this schema: serve it while rebuilding.
+    Servable(Index),
+    /// Missing, damaged or of another schema.
+    Unusable,
+}
+
+/// Returns the folder holding the index in use: the generation named by
+/// `ACTIVE`, or the folder itself for an index written before generations.
+pub fn active_dir(root: &Path) -> PathBuf {
+    match std::fs::read_to_string(root.join(ACTIVE_FILE)) {
+        Ok(name) if !name.trim().is_empty() => root.join(name.trim()),
+        _ => root.to_path_buf(),
+    }
+}
+
+/// Opens a generation folder and judges it.
+fn inspect(dir: &Path, schema: &tantivy::schema::Schema, instance: Option<&str>) -> Found {
+    if !dir.join("meta.json").exists() {
+        return Found::Unusable;
+    }
+    let index = match Index::open_in_dir(dir) {
+        Ok(index) => index,
+        Err(error) => {
+            warn!(dir = %dir.display(), error = %error, "index unreadable: rebuilding");
+            return Found::Unusable;
+        }
+    };
+    if !index.validate_checksum().map(|corrupt| corrupt.is_empty()).unwrap_or(false) {
+        warn!(dir = %dir.display(), "index files damaged: rebuilding");
+        return Found::Unusable;
+    }
+    if index.schema() != *schema {
+        warn!(dir = %dir.display(), "index from another schema: rebuilding");
+        return Found::Unusable;
+    }
+    let state = read_state(&index);
+    let current = state
+        .as_ref()
+        .is_some_and(|s| s.analysis_version == ANALYSIS_VERSION && instance.is_none_or(|id| s.instance == id));
+    if current {
+        Found::Usable(index, state)
+    } else {
+        warn!(dir = %dir.display(), "index from another analysis version or database: rebuilding, serving the old one meanwhile");
+        Found::Servable(index)
+    }
+}
+
+/// Writes the `ACTIVE` file atomically.
+fn write_active(root: &Path, generation: &str) -> std::io::Result<()> {
+    let temporary = root.join(format!("{ACTIVE_FILE}.tmp"));
+    std::fs::write(&temporary, format!("{generation}\n"))?;
+    std::fs::rename(temporary, root.join(ACTIVE_FILE))
+}
+
+/// Removes everything in the index folder but the named generation (old
+/// generations, files of an index written before generations).
+fn remove_all_but(root: &Path, keep: &str) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(root)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == keep || name == ACTIVE_FILE || name == MARKER_FILE {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            if name.starts_with(GENERATION_PREFIX) {
+                std::fs::remove_dir_all(path)?;
+            }
+        } else {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
 }
 
 impl ArticleIndex {
-    /// Opens the index in `dir`, creating or rebuilding it when needed, and
+    /// Opens the index in `root`, creating or rebuilding it when needed, and
     /// returns the commit state found (None for a new or rebuilt index).
     /// `instance` is the database's id, or None when PostgreSQL is unreachable
     /// (an existing index is then trusted until the follower can check it).
-    pub fn open(dir: &Path, instance: Option<&str>) -> Result<(ArticleIndex, Option<CommitState>), IndexError> {
-        let folder_error = |source| IndexError::Folder { path: dir.to_path_buf(), source };
-        std::fs::create_dir_all(dir).map_err(folder_error)?;
+    pub fn open(root: &Path, instance: Option<&str>) -> Result<(ArticleIndex, Option<CommitState>), IndexError> {
+        let folder_error = |source| IndexError::Folder { path: root.to_path_buf(), source };
+        std::fs::create_dir_all(root).map_err(folder_error)?;
         let (schema, fields) = IndexFields::build();
-        let existing = if dir.join("meta.json").exists() {
-            match Index::open_in_dir(dir) {
-                Ok(index) if !index.validate_checksum().map(|corrupt| corrupt.is_empty()).unwrap_or(false) => {
-                    warn!(dir = %dir.display(), "index files damaged: rebuilding");
-                    None
-                }
-                Ok(index) => {
-                    let state = read_state(&index);
-                    let usable = index.schema() == schema
-                        && state.as_ref().is_some_and(|s| {
-                            s.analysis_version == ANALYSIS_VERSION && instance.is_none_or(|id| s.instance == id)
-                        });
-                    if usable {
-                        Some((index, state))
-                    } else {
-                        warn!(dir = %dir.display(), "index from another schema, analysis version or database: rebuilding");
+        let current = active_dir(root);
+        let found = inspect(&current, &schema, instance);
+        let (index, state, generation, serving_old) = match found {
+            Found::Usable(index, state) => {
+                let name = current.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                (index, state, name, None)
+            }
+            other => {
+                check_ours(root)?;
+                let name = format!("{GENERATION_PREFIX}{}", chrono::Utc::now().format("%Y%m%d%H%M%S%3f"));
+                let dir = root.join(&name);
+                std::fs::create_dir_all(&dir).map_err(folder_error)?;
+                std::fs::write(root.join(MARKER_FILE), "baokan search index\n").map_err(folder_error)?;
+                let index = Index::create_in_dir(&dir, schema)?;
+                let serving_old = match other {
+                    Found::Servable(old) => {
+                        analyzer::register(&old);
+                        let reader: IndexReader =
+                            old.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+                        Some((reader, current.clone()))
+                    }
+                    _ => {
+                        write_active(root, &name).map_err(folder_error)?;
+                        remove_all_but(root, &name).map_err(folder_error)?;
                         None
                     }
-                }
-                Err(error) => {
-                    warn!(dir = %dir.display(), error = %error, "index unreadable: rebuilding");
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        let (index, state) = match existing {
-            Some((index, state)) => (index, state),
-            None => {
-                clear_folder(dir)?;
-                std::fs::write(dir.join(MARKER_FILE), "baokan search index\n").map_err(folder_error)?;
-                (Index::create_in_dir(dir, schema)?, None)
+                };
+                (index, None, name, serving_old)
             }
         };
         analyzer::register(&index);
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES).map_err(|error| match error {
-            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_path_buf()),
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(root.to_path_buf()),
             other => IndexError::Tantivy(other),
         })?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let snapshots = Mutex::new(VecDeque::new());
-        Ok((ArticleIndex { index, reader, fields, writer: Mutex::new(writer), snapshots }, state))
+        let serving_old = std::sync::RwLock::new(serving_old);
+        let article_index = ArticleIndex {
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(writer),
+            snapshots,
+            root: root.to_path_buf(),
+            generation,
+            serving_old,
+        };
+        Ok((article_index, state))
+    }
+
+    /// True while an old generation is served during a rebuild.
+    pub fn serving_old(&self) -> bool {
+        self.serving_old.read().map(|old| old.is_some()).unwrap_or(false)
+    }
+
+    /// The searcher of the index being served.
+    pub fn searcher(&self) -> Searcher {
+        if let Ok(old) = self.serving_old.read() {
+            if let Some((reader, _)) = old.as_ref() {
+                return reader.searcher();
+            }
+        }
+        self.reader.searcher()
+    }
+
+    /// Switches searches to the rebuilt generation and removes the old one.
+    pub fn finish_rebuild(&self) -> Result<(), IndexError> {
+        let old = match self.serving_old.write() {
+            Ok(mut old) => old.take(),
+            Err(_) => return Err(IndexError::Poisoned),
+        };
+        let Some((_, old_dir)) = old else { return Ok(()) };
+        let folder_error = |source| IndexError::Folder { path: self.root.clone(), source };
+        write_active(&self.root, &self.generation).map_err(folder_error)?;
+        if let Ok(mut snapshots) = self.snapshots.lock() {
+            snapshots.clear();
+        }
+        if old_dir != self.root {
+            let _ = std::fs::remove_dir_all(&old_dir);
+        }
+        remove_all_but(&self.root, &self.generation).map_err(folder_error)?;
+        tracing::info!(generation = %self.generation, "rebuilt index now serving");
+        Ok(())
     }
 
     /// Replaces the given articles: deletes each id, then adds the documents
@@ -164,7 +302,7 @@ impl ArticleIndex {
                 return entry.1.clone();
             }
         }
-        let current = self.reader.searcher();
+        let current = self.searcher();
         let id = current.generation().generation_id();
         if !snapshots.iter().any(|(kept, _, _)| *kept == id) {
             if snapshots.len() >= MAX_SNAPSHOTS {
@@ -177,12 +315,12 @@ impl ArticleIndex {
 
     /// Number of segments of the searchable index.
     pub fn segments(&self) -> usize {
-        self.reader.searcher().segment_readers().len()
+        self.searcher().segment_readers().len()
     }
 
     /// Number of searchable articles.
     pub fn documents(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.searcher().num_docs()
     }
 }
 
@@ -192,21 +330,76 @@ fn read_state(index: &Index) -> Option<CommitState> {
     serde_json::from_str(&payload).ok()
 }
 
-/// Empties an index folder, refusing folders that are not baokan indexes.
-fn clear_folder(dir: &Path) -> Result<(), IndexError> {
-    let folder_error = |source| IndexError::Folder { path: dir.to_path_buf(), source };
-    let entries: Vec<_> =
-        std::fs::read_dir(dir).map_err(folder_error)?.collect::<Result<_, _>>().map_err(folder_error)?;
-    if entries.is_empty() {
+/// Refuses folders that hold something other than a baokan index.
+fn check_ours(root: &Path) -> Result<(), IndexError> {
+    let folder_error = |source| IndexError::Folder { path: root.to_path_buf(), source };
+    let mut entries = std::fs::read_dir(root).map_err(folder_error)?.peekable();
+    if entries.peek().is_none() {
         return Ok(());
     }
-    if !dir.join(MARKER_FILE).exists() && !dir.join("meta.json").exists() {
-        return Err(IndexError::Foreign(dir.to_path_buf()));
+    let ours = root.join(MARKER_FILE).exists() || root.join("meta.json").exists() || root.join(ACTIVE_FILE).exists();
+    if ours {
+        Ok(())
+    } else {
+        Err(IndexError::Foreign(root.to_path_buf()))
     }
-    for entry in entries {
-        let path = entry.path();
-        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        removed.map_err(folder_error)?;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(instance: &str, applied: i64) -> CommitState {
+        CommitState {
+            analysis_version: ANALYSIS_VERSION,
+            instance: instance.into(),
+            watermark_xid: applied,
+            applied_sequence: applied,
+        }
     }
-    Ok(())
+
+    fn document(fields: &IndexFields, id: u64) -> TantivyDocument {
+        let mut document = TantivyDocument::default();
+        document.add_u64(fields.id, id);
+        document.add_text(fields.body, "正文");
+        document
+    }
+
+    #[test]
+    fn serves_the_old_generation_until_the_rebuild_is_done() {
+        let root = tempfile::tempdir().unwrap();
+        {
+            let (index, found) = ArticleIndex::open(root.path(), Some("database-a")).unwrap();
+            assert!(found.is_none() && !index.serving_old());
+            index.apply(&[1, 2], vec![document(&index.fields, 1), document(&index.fields, 2)]).unwrap();
+            index.commit(&state("database-a", 2)).unwrap();
+        }
+        // Reopened on another database: rebuild into a new generation, old one served meanwhile.
+        let (index, found) = ArticleIndex::open(root.path(), Some("database-b")).unwrap();
+        assert!(found.is_none());
+        assert!(index.serving_old());
+        assert_eq!(index.documents(), 2, "the old index answers during the rebuild");
+        index.apply(&[7], vec![document(&index.fields, 7)]).unwrap();
+        index.commit(&state("database-b", 1)).unwrap();
+        assert_eq!(index.documents(), 2, "still the old one until the switch");
+        index.finish_rebuild().unwrap();
+        assert!(!index.serving_old());
+        assert_eq!(index.documents(), 1);
+        drop(index);
+        let generations = std::fs::read_dir(root.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(GENERATION_PREFIX))
+            .count();
+        assert_eq!(generations, 1, "the old generation is removed");
+        let (index, found) = ArticleIndex::open(root.path(), Some("database-b")).unwrap();
+        assert_eq!((found.map(|s| s.instance), index.documents()), (Some("database-b".to_string()), 1));
+    }
+
+    #[test]
+    fn refuses_a_folder_that_is_not_an_index() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("thesis.docx"), b"precious").unwrap();
+        assert!(matches!(ArticleIndex::open(root.path(), Some("x")), Err(IndexError::Foreign(_))));
+        assert!(root.path().join("thesis.docx").exists());
+    }
 }

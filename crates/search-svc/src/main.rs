@@ -70,8 +70,9 @@ async fn main() -> ExitCode {
 }
 
 async fn verify(index_dir: &std::path::Path, database_url: &str) -> anyhow::Result<ExitCode> {
-    let index = tantivy::Index::open_in_dir(index_dir)
-        .with_context(|| format!("opening the index in {}", index_dir.display()))?;
+    let active = baokan_search::index::active_dir(index_dir);
+    let index =
+        tantivy::Index::open_in_dir(&active).with_context(|| format!("opening the index in {}", active.display()))?;
     let reader = index.reader().context("reading the index")?;
     let indexed = baokan_search::verify::index_checksums(&reader.searcher())?;
     let pool = baokan_common::db::connect_and_migrate(database_url, 2).await.context("connecting to PostgreSQL")?;

@@ -94,7 +94,7 @@ impl SearchService for SearchServiceImpl {
             return Err(SearchError::InvalidArgument(format!("article_id must be positive, got {id}")).into());
         }
         let (total_hits, hits) =
-            self.on_index(move |index| more_like_this(&index.reader.searcher(), &index.fields, id, limit)).await?;
+            self.on_index(move |index| more_like_this(&index.searcher(), &index.fields, id, limit)).await?;
         info!(article_id = id, hits = total_hits, "more like this");
         Ok(Response::new(SearchResponse {
             total_hits,
@@ -119,8 +119,7 @@ impl SearchService for SearchServiceImpl {
         if prefix.chars().count() > crate::query::MAX_QUERY_CHARS {
             return Err(SearchError::InvalidArgument("prefix is too long".into()).into());
         }
-        let suggestions =
-            self.on_index(move |index| suggest(&index.reader.searcher(), &index.fields, &prefix, limit)).await?;
+        let suggestions = self.on_index(move |index| suggest(&index.searcher(), &index.fields, &prefix, limit)).await?;
         Ok(Response::new(SuggestResponse {
             suggestions: suggestions
                 .into_iter()
@@ -139,9 +138,8 @@ impl SearchService for SearchServiceImpl {
             Ok(TrendInterval::Year) => Interval::Year,
             Err(_) => return Err(SearchError::InvalidArgument(format!("unknown interval {}", request.interval)).into()),
         };
-        let (buckets, total_hits) = self
-            .on_index(move |index| trend(&index.reader.searcher(), &index.fields, &query, &filter, interval))
-            .await?;
+        let (buckets, total_hits) =
+            self.on_index(move |index| trend(&index.searcher(), &index.fields, &query, &filter, interval)).await?;
         info!(query = %request.query, hits = total_hits, "trend");
         Ok(Response::new(TrendResponse {
             buckets: buckets.into_iter().map(|(period, count)| TrendBucket { period, count }).collect(),
@@ -153,8 +151,7 @@ impl SearchService for SearchServiceImpl {
         let request = request.into_inner();
         let query = parse_query(&request.query).map_err(SearchError::from)?;
         let filter = filter_from(request.filter)?;
-        let ids =
-            self.on_index(move |index| matching_ids(&index.reader.searcher(), &index.fields, &query, &filter)).await?;
+        let ids = self.on_index(move |index| matching_ids(&index.searcher(), &index.fields, &query, &filter)).await?;
         info!(query = %request.query, hits = ids.len(), "export");
         let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_BATCH);
         let pool = self.pool.clone();

@@ -210,6 +210,14 @@ impl Follower {
                         info!(articles = touched, applied_sequence = self.state.applied_sequence, "index updated");
                     }
                     let target_reached = catch_up_target.is_some_and(|target| self.state.watermark_xid >= target);
+                    if target_reached && !self.status.caught_up.load(Ordering::SeqCst) && self.index.serving_old() {
+                        let index = Arc::clone(&self.index);
+                        match tokio::task::spawn_blocking(move || index.finish_rebuild()).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(error)) => warn!(error = %error, "cannot switch to the rebuilt index"),
+                            Err(error) => warn!(error = %error, "cannot switch to the rebuilt index"),
+                        }
+                    }
                     if target_reached && !self.status.caught_up.swap(true, Ordering::SeqCst) {
                         info!(documents = self.index.documents(), "index caught up");
                         let _ = caught_up.send(true);

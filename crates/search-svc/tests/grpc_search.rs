@@ -143,6 +143,15 @@ async fn a_changed_page_reaches_search_quickly_and_old_text_disappears() {
     }
     eprintln!("freshness: searchable {:?} after the ingest commit", written.elapsed() - committed);
     assert_eq!(search(&mut h.client, "琉璃厂").await.total_hits, 0, "the old text is gone");
+
+    // A deleted page leaves search just as quickly.
+    let source_path = baokan_ingest::run::source_path_of(&page);
+    let deleted = Instant::now();
+    baokan_ingest::store::delete_pages(&h.database.pool, &[source_path], &[]).await.unwrap();
+    while search(&mut h.client, "潘家园").await.total_hits != 0 {
+        assert!(deleted.elapsed() < Duration::from_secs(1), "the deletion did not reach search within a second");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     h.server.stop().await.unwrap();
 }
 

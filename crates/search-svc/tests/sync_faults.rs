@@ -161,7 +161,7 @@ async fn a_damaged_segment_file_is_detected_and_rebuilt() {
     let _ = child.wait();
 
     // Truncate the largest segment file.
-    let largest = std::fs::read_dir(index.path())
+    let largest = std::fs::read_dir(baokan_search::index::active_dir(index.path()))
         .unwrap()
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
