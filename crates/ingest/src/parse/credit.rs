@@ -10,7 +10,7 @@ use crate::text::{is_han, trim_layout};
 /// Role words that precede names in a credit, longest forms first.
 static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台))?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员)|摄影报道|摄影|(?:文\s*[/／]\s*图|文图|文|图|摄影|摄)\s*[/／:：]",
+        r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台)|新华社|中新社|中国新闻社|人民日报社|人民网|新华网)?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员)|摄影报道|摄影|(?:文\s*[/／]\s*图|文图|文|图|摄影|摄)\s*[/／:：]",
     )
     .expect("role regex")
 });
@@ -96,6 +96,8 @@ mod tests {
     fn rejoins_letter_spaced_names() {
         assert_eq!(names_in_credit("记\n者 王 志 敏"), ["王志敏"]);
         assert_eq!(names_in_credit("本报记者 曹 伟 摄"), ["曹伟"]);
+        assert_eq!(names_in_credit("新华社记者  唐  奕摄"), ["唐奕"]);
+        assert!(starts_with_role("新华社记者 李贺"));
         assert_eq!(names_in_credit("记者 李 静 通讯员 孟 涛"), ["李静", "孟涛"]);
     }
 
