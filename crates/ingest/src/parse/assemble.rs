@@ -53,6 +53,10 @@ impl Draft {
         self.article.title.is_some()
     }
 
+    fn body_ends_sentence(&self) -> bool {
+        self.article.paragraphs.last().is_some_and(|p| ends_sentence(p))
+    }
+
     fn body_open(&self) -> bool {
         self.article.paragraphs.last().is_some_and(|p| !ends_sentence(p))
     }
@@ -172,7 +176,18 @@ impl Assembler {
     fn take(&mut self, index: usize, element: Element, next: Option<&Element>) {
         match element {
             Element::Label(label) => {
-                self.floating_labels.push((index, clean_heading(&label)));
+                // A bold line between paragraphs of one story is a subhead.
+                let flows_on = matches!(next, Some(Element::Paragraph { isolated: false, .. }));
+                let inside_story = continues_story(next)
+                    && flows_on
+                    && self.pending_headings.is_empty()
+                    && self.current.as_ref().is_some_and(|c| c.has_body() && c.body_ends_sentence());
+                match self.current.as_mut() {
+                    Some(current) if inside_story => {
+                        current.add_sections(vec![HeadingLine { text: label, level: None }]);
+                    }
+                    _ => self.floating_labels.push((index, clean_heading(&label))),
+                }
             }
             Element::SectionHeader(label) => self.section_headers.push((index, clean_heading(&label))),
             Element::Headings(lines) => self.take_headings(index, lines, next),
@@ -577,6 +592,24 @@ mod mode_tests {
         ]);
         let titles: Vec<_> = articles.iter().map(|a| a.title.as_deref()).collect();
         assert_eq!(titles, [None, Some("第二篇标题"), Some("第三篇标题")]);
+    }
+}
+
+#[cfg(test)]
+mod subhead_tests {
+    use super::*;
+
+    #[test]
+    fn a_bold_line_between_paragraphs_is_a_subhead() {
+        let articles = assemble(vec![
+            Element::Headings(vec![HeadingLine { text: "特写标题".into(), level: None }]),
+            Element::Paragraph { text: "第一段正文。".into(), isolated: false },
+            Element::Label("一、小标题".into()),
+            Element::Paragraph { text: "第二段正文。".into(), isolated: false },
+        ]);
+        assert_eq!(articles.len(), 1);
+        assert_eq!(articles[0].sections, [Section { heading: "一、小标题".into(), first_paragraph: 1 }]);
+        assert_eq!(articles[0].column, None);
     }
 }
 
