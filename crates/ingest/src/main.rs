@@ -117,7 +117,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("connecting to PostgreSQL")?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
+                wait_for_signal().await;
                 let _ = stop.send(true);
             });
             let flags = PageMetadata { paper, issue_date: None, page_number: None };
@@ -151,7 +151,15 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .context("connecting to PostgreSQL")?;
             let flags = PageMetadata { paper, issue_date: date, page_number: page };
-            let summary = baokan_ingest::run::run(&pool, &paths, &flags).await.context("ingest run stopped")?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let stop_on_signal = std::sync::Arc::clone(&stop);
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                eprintln!("baokan-ingest: stopping after the current page");
+                stop_on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+            let summary =
+                baokan_ingest::run::run_until(&pool, &paths, &flags, &stop).await.context("ingest run stopped")?;
             println!("{summary}");
             Ok(if summary.pages_failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
@@ -204,4 +212,19 @@ fn evaluate(folders: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
     }
     println!("TOTAL: {total}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Waits for SIGTERM (container stop) or SIGINT (Ctrl-C).
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

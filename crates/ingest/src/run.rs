@@ -2,6 +2,7 @@
 //! its own transaction, records failures and keeps going, and sums up.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -85,6 +86,16 @@ pub fn source_path_of(path: &Path) -> String {
 /// Ingests every page file under `paths`. `flags` override metadata from the
 /// path convention.
 pub async fn run(pool: &PgPool, paths: &[PathBuf], flags: &PageMetadata) -> Result<RunSummary, RunError> {
+    run_until(pool, paths, flags, &AtomicBool::new(false)).await
+}
+
+/// Like [`run`], but stops between two pages (never inside one) once `stop` is set.
+pub async fn run_until(
+    pool: &PgPool,
+    paths: &[PathBuf],
+    flags: &PageMetadata,
+    stop: &AtomicBool,
+) -> Result<RunSummary, RunError> {
     let (files, failures) = collect_page_files(paths);
     let mut summary = RunSummary::default();
     for (path, reason) in failures {
@@ -94,6 +105,10 @@ pub async fn run(pool: &PgPool, paths: &[PathBuf], flags: &PageMetadata) -> Resu
         summary.pages_failed += 1;
     }
     for path in files {
+        if stop.load(Ordering::SeqCst) {
+            info!("stopping between pages as asked");
+            break;
+        }
         let source_path = source_path_of(&path);
         let span = tracing::info_span!("ingest_file", file = %source_path);
         ingest_one(pool, &path, &source_path, flags, &mut summary).instrument(span).await?;

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::metadata::PageMetadata;
-use crate::run::{collect_page_files, run, RunError, RunSummary};
+use crate::run::{collect_page_files, run_until, RunError, RunSummary};
 
 /// Size and modification time of a file at one scan.
 type FileState = (u64, Option<SystemTime>);
@@ -30,6 +30,13 @@ pub async fn watch_folder(
     interval: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut stop_watcher = shutdown.clone();
+    let stop_flag = std::sync::Arc::clone(&stop);
+    let stopper = tokio::spawn(async move {
+        let _ = stop_watcher.wait_for(|stop| *stop).await;
+        stop_flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
     let mut total = RunSummary::default();
     let mut previous: HashMap<PathBuf, FileState> = HashMap::new();
     let mut done: HashMap<PathBuf, FileState> = HashMap::new();
@@ -51,7 +58,7 @@ pub async fn watch_folder(
             current.insert(file, state);
         }
         if !ready.is_empty() {
-            let summary = run(pool, &ready, flags).await?;
+            let summary = run_until(pool, &ready, flags, &stop).await?;
             info!(%summary, "ingested settled files");
             total.pages_new += summary.pages_new;
             total.pages_unchanged += summary.pages_unchanged;
@@ -68,7 +75,14 @@ pub async fn watch_folder(
         previous = current;
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = shutdown.wait_for(|stop| *stop) => return Ok(total),
+            _ = shutdown.wait_for(|stop| *stop) => {
+                stopper.abort();
+                return Ok(total);
+            }
+        }
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            stopper.abort();
+            return Ok(total);
         }
     }
 }

@@ -235,3 +235,50 @@ async fn watch_ingests_settled_files_and_misses_nothing_across_a_restart() {
     .unwrap();
     assert_eq!(title.as_deref(), Some("分次写完的稿件"), "the complete file, not the half-written one");
 }
+
+#[tokio::test]
+async fn a_stop_request_ends_the_run_between_pages() {
+    let database = fresh_database().await;
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let summary =
+        baokan_ingest::run::run_until(&database.pool, &[seeds_dir()], &PageMetadata::default(), &stop).await.unwrap();
+    assert_eq!(summary, RunSummary::default(), "nothing started after the stop");
+    assert_eq!(count(&database.pool, "SELECT count(*) FROM pages").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_run_command_between_pages() {
+    let database = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    for page in 0..400 {
+        let text = format!("本报讯（记者 张{page}）第{page}号稿件正文。\n\n第{page}号标题\n\n本报讯（记者 李{page}）第{page}号副稿。\n");
+        std::fs::write(dir.path().join(format!("{page:04}.txt")), text).unwrap();
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+        .args(["run", &dir.path().to_string_lossy()])
+        .env("DATABASE_URL", &database.url)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until some pages are in, then ask it to stop.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(&database.pool, "SELECT count(*) FROM pages").await < 20 {
+        assert!(std::time::Instant::now() < deadline, "the run never started writing");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let terminated = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(terminated.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("pages: "), "a summary is printed on the way out: {stdout}");
+    let pages = count(&database.pool, "SELECT count(*) FROM pages").await;
+    let whole = count(
+        &database.pool,
+        "SELECT count(*) FROM (SELECT page_id FROM articles GROUP BY page_id HAVING count(*) = 2) w",
+    )
+    .await;
+    assert!(pages < 400, "it stopped early ({pages} pages)");
+    assert_eq!(whole, pages, "every stored page has all its articles");
+}
