@@ -254,7 +254,7 @@ async fn sigterm_stops_the_run_command_between_pages() {
         let text = format!("本报讯（记者 张{page}）第{page}号稿件正文。\n\n第{page}号标题\n\n本报讯（记者 李{page}）第{page}号副稿。\n");
         std::fs::write(dir.path().join(format!("{page:04}.txt")), text).unwrap();
     }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
         .args(["run", &dir.path().to_string_lossy()])
         .env("DATABASE_URL", &database.url)
         .env("RUST_LOG", "warn")
