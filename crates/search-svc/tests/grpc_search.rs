@@ -243,3 +243,23 @@ async fn a_late_committing_lower_sequence_is_not_skipped() {
     assert_eq!(status.documents, 3);
     h.server.stop().await.unwrap();
 }
+
+/// Every grpcurl line in the README works as printed against a server holding
+/// the quickstart's data (the seeds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_grpcurl_recipe_in_the_readme_works() {
+    let h = harness_with(&[seeds_dir()]).await;
+    let grpcurl = std::env::var("BAOKAN_GRPCURL").unwrap_or_else(|_| "grpcurl".into());
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let address = h.server.local_addr.to_string();
+    let recipes: Vec<&str> = readme.lines().filter(|line| line.starts_with("grpcurl ")).collect();
+    assert!(recipes.len() >= 10, "the README lists the recipes");
+    for recipe in recipes {
+        let command = recipe.replace("127.0.0.1:50051", &address).replacen("grpcurl", &grpcurl, 1);
+        let output = std::process::Command::new("sh").args(["-c", &command]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{recipe}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.trim().len() > 2, "{recipe} printed nothing useful: {stdout}");
+    }
+    h.server.stop().await.unwrap();
+}
