@@ -263,3 +263,20 @@ async fn every_grpcurl_recipe_in_the_readme_works() {
     }
     h.server.stop().await.unwrap();
 }
+
+/// The Python example client (grpcio, stubs generated from proto/) finds an
+/// article on a live server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_example_client_searches() {
+    let h = harness_with(&[seeds_dir()]).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/python/search.py");
+    let output = std::process::Command::new("python3")
+        .args([script, "--address", &h.server.local_addr.to_string(), "万步有约"])
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.starts_with("1 hits"), "{stdout}");
+    assert!(stdout.contains("山西省第六届“万步有约”健走激励大赛启动") && stdout.contains("<em>万步有约</em>"), "{stdout}");
+    h.server.stop().await.unwrap();
+}
