@@ -277,6 +277,9 @@ async fn the_python_example_client_searches() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.starts_with("1 hits"), "{stdout}");
-    assert!(stdout.contains("山西省第六届“万步有约”健走激励大赛启动") && stdout.contains("<em>万步有约</em>"), "{stdout}");
+    assert!(
+        stdout.contains("山西省第六届“万步有约”健走激励大赛启动") && stdout.contains("<em>万步有约</em>"),
+        "{stdout}"
+    );
     h.server.stop().await.unwrap();
 }

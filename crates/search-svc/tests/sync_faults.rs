@@ -360,3 +360,31 @@ async fn heavy_ingest_with_an_outage_loses_nothing_and_searches_never_fail() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_shuts_down_cleanly_and_the_index_reopens_as_it_was() {
+    let database = fresh_database().await;
+    let pages = tempfile::tempdir().unwrap();
+    write_pages(pages.path(), 10, "壶口");
+    baokan_ingest::run::run(&database.pool, &[pages.path().to_path_buf()], &PageMetadata::default()).await.unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = spawn_search(&database.url, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+    let before = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
+    let asked = Instant::now();
+    let terminated = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(terminated.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(asked.elapsed() < Duration::from_secs(10), "took {:?} to stop", asked.elapsed());
+
+    let port = free_port();
+    let mut child = spawn_search(&database.url, index.path(), port);
+    let mut client = connect_caught_up(port).await;
+    let after = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
+    assert_eq!((after.documents, after.applied_sequence), (before.documents, before.applied_sequence));
+    assert!(!after.rebuilding);
+    let _ = child.kill();
+    let _ = child.wait();
+}
