@@ -389,6 +389,11 @@ impl Assembler {
                 }
             }
         }
+        if !self.pending_jumps.is_empty() {
+            // A continued-from jump with no story after it stays with the last one.
+            let jumps = std::mem::take(&mut self.pending_jumps);
+            self.current.get_or_insert_with(|| Draft::new(usize::MAX)).article.jumps.extend(jumps);
+        }
         if let Some(current) = self.current.as_mut() {
             let leftover = std::mem::take(&mut self.pending_authors);
             merge_authors(&mut current.article.authors, leftover);
@@ -398,8 +403,10 @@ impl Assembler {
         self.done.sort_by_key(|(first_element, _)| *first_element);
         move_banners_to_their_story(&mut self.done);
         for (position, label) in &self.section_headers {
-            if let Some((_, item)) = self.done.iter_mut().find(|(first, _)| first >= position) {
-                item.column.get_or_insert_with(|| label.clone());
+            let after = self.done.iter().position(|(first, _)| first >= position);
+            // Over the item after it; at the very end of a page, the last item.
+            if let Some(index) = after.or_else(|| self.done.len().checked_sub(1)) {
+                self.done[index].1.column.get_or_insert_with(|| label.clone());
             }
         }
         place_labels(&mut self.done, &self.floating_labels);
@@ -410,8 +417,15 @@ impl Assembler {
 /// Gives each column label to the item it is about: the item printed right
 /// before it when that one shares more of its wording, else the item right
 /// after it. Banners are often printed after the story they belong to.
-fn place_labels(items: &mut [(usize, ParsedArticle)], labels: &[(usize, String)]) {
+fn place_labels(items: &mut Vec<(usize, ParsedArticle)>, labels: &[(usize, String)]) {
     for (position, label) in labels {
+        if items.is_empty() {
+            // A page of labels only: keep them on an empty item.
+            let mut article = ParsedArticle::new(ArticleKind::Article);
+            article.column = Some(label.clone());
+            items.push((*position, article));
+            continue;
+        }
         let next = items.iter().position(|(first, _)| first >= position);
         let previous = match next {
             Some(0) => None,

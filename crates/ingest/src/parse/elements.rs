@@ -192,7 +192,10 @@ impl ElementBuilder {
             // Banner lines under a label belong to the label.
             return;
         }
-        if lines.iter().any(|l| PINYIN_LINE.is_match(l)) && lines.len() <= 3 {
+        let pinyin_header = lines.len() <= 3
+            && lines.iter().any(|l| PINYIN_LINE.is_match(l))
+            && lines.iter().all(|l| PINYIN_LINE.is_match(l) || heading_like(l));
+        if pinyin_header {
             let label: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !PINYIN_LINE.is_match(l)).collect();
             self.elements.push(Element::SectionHeader(label.join(" ")));
             self.block_after_label = false;
@@ -270,8 +273,12 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         return;
     }
     if line.len() > 4 && line.starts_with("**") && line.ends_with("**") && !line[2..line.len() - 2].contains("**") {
-        kinds.push(LineKind::Bold(trim_layout(&line[2..line.len() - 2]).to_string()));
-        return;
+        let inner = trim_layout(&line[2..line.len() - 2]);
+        // Bold sentences are emphasised body text; only short bold lines are labels.
+        if heading_like(inner) {
+            kinds.push(LineKind::Bold(inner.to_string()));
+            return;
+        }
     }
     let line = strip_bold(line);
     if let Some(jump) = JUMP.find(&line) {

@@ -1,0 +1,97 @@
+//! Property tests: the decoder and the page parser accept any bytes and any
+//! text without panicking, and the parser loses no Han character of body
+//! lines.
+
+use baokan_ingest::decode::decode_page;
+use baokan_ingest::parse::parse_page;
+use proptest::prelude::*;
+
+/// Text made of the pieces pages are made of: Han, punctuation, markup,
+/// datelines, credits, jump lines, spaces and line breaks.
+fn page_like() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "本报讯",
+        "（记者 王 志 敏）",
+        "新华社北京2月3日电",
+        "本报记者 李晓雯",
+        "摄",
+        "（下转第2版）",
+        "（上接第1版）",
+        "**",
+        "# ",
+        "## ",
+        "——",
+        "“",
+        "”",
+        "。",
+        "，",
+        "、",
+        "\n",
+        "\n\n",
+        "\n\n\n",
+        " ",
+        "\u{3000}\u{3000}",
+        "践行践行",
+        "两山两山",
+        "市 政 协",
+        "5450.93 万 亩",
+        "图为",
+        "（梁涛）",
+        "JZ",
+        "DI YI",
+        "太忻一体化",
+        "万步有约",
+        "政务之要",
+        "记者 徐方伟",
+        "①",
+        "\r\n",
+        "\t",
+        "\u{feff}",
+        "a",
+        "1",
+        "(",
+        ")",
+        "（",
+        "）",
+    ]);
+    prop::collection::vec(pieces, 0..120).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn decoding_any_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let _ = decode_page(&bytes);
+    }
+
+    #[test]
+    fn parsing_any_text_never_panics(text in any::<String>()) {
+        let _ = parse_page(&text);
+    }
+
+    #[test]
+    fn parsing_page_like_text_never_panics_and_keeps_han_characters(text in page_like()) {
+        let page = parse_page(&text);
+        let kept: String = page
+            .articles
+            .iter()
+            .flat_map(|a| {
+                a.paragraphs.iter().cloned()
+                    .chain([a.kicker.clone(), a.title.clone(), a.subtitle.clone(), a.column.clone(), a.dateline.clone()].into_iter().flatten())
+                    .chain(a.jumps.iter().cloned())
+                    .chain(a.authors.iter().cloned())
+                    .chain(a.sections.iter().map(|s| s.heading.clone()))
+            })
+            .collect();
+        // Body lines (with a comma or full stop: never headings or credits).
+        let body: String = text.lines().filter(|line| line.contains('，') || line.contains('。')).collect();
+        for c in body.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)) {
+            // Role words (记者, 本报) and credit marks (摄) are not text to keep.
+            if "记者本报讯摄新华社电".contains(c) {
+                continue;
+            }
+            prop_assert!(kept.contains(c), "{c} from {text:?} is missing");
+        }
+    }
+}
