@@ -207,7 +207,8 @@ pub fn signature_at_end(text: &str) -> Option<Vec<&str>> {
     let inner = text.strip_suffix('）')?;
     let open = inner.rfind('（')?;
     let names: Vec<&str> = inner[open + '（'.len_utf8()..].split('、').collect();
-    let plausible = |name: &&str| (2..=4).contains(&name.chars().count()) && name.chars().all(is_han);
+    let plausible =
+        |name: &&str| (2..=4).contains(&name.chars().count()) && name.chars().all(is_han) && !name.ends_with('摄');
     (!names.is_empty() && names.len() <= 4 && names.iter().all(plausible)).then_some(names)
 }
 

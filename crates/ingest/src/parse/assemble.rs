@@ -394,9 +394,17 @@ impl Assembler {
             let jumps = std::mem::take(&mut self.pending_jumps);
             self.current.get_or_insert_with(|| Draft::new(usize::MAX)).article.jumps.extend(jumps);
         }
-        if let Some(current) = self.current.as_mut() {
-            let leftover = std::mem::take(&mut self.pending_authors);
-            merge_authors(&mut current.article.authors, leftover);
+        let leftover = std::mem::take(&mut self.pending_authors);
+        match (self.current.as_mut(), self.done.last_mut()) {
+            (Some(current), _) => merge_authors(&mut current.article.authors, leftover),
+            // Signed after the last item (e.g. a photo): its authors.
+            (None, Some((_, last))) => merge_authors(&mut last.authors, leftover),
+            (None, None) if !leftover.is_empty() => {
+                let mut draft = Draft::new(usize::MAX);
+                draft.article.authors = leftover;
+                self.current = Some(draft);
+            }
+            (None, None) => {}
         }
         self.finish_current();
         split_off_trailing_captions(&mut self.done);

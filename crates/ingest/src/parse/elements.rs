@@ -101,7 +101,50 @@ pub fn page_elements(text: &str) -> Vec<Element> {
         builder.take(kind);
     }
     builder.flush_block();
-    builder.elements
+    promote_comma_headlines(builder.elements)
+}
+
+/// A short line with a comma that does not end a sentence, standing alone
+/// after a finished paragraph and before a new story (or the end), is a
+/// headline such as `逐新向高，创新场活力充沛`; a layout gap would have
+/// continued into the next block instead.
+fn promote_comma_headlines(elements: Vec<Element>) -> Vec<Element> {
+    let mut promoted = Vec::with_capacity(elements.len());
+    for index in 0..elements.len() {
+        let element = &elements[index];
+        let Element::Paragraph { text, .. } = element else {
+            promoted.push(element.clone());
+            continue;
+        };
+        let previous_closed = match promoted.last() {
+            None => true,
+            Some(Element::Paragraph { text, .. }) => ends_sentence(text),
+            Some(_) => true,
+        };
+        let next_starts_something = match elements.get(index + 1) {
+            None => true,
+            Some(Element::Paragraph { text, .. }) => starts_article(text),
+            Some(Element::Headings(_) | Element::Byline(_) | Element::Label(_) | Element::SectionHeader(_)) => true,
+            Some(_) => false,
+        };
+        let headline_shaped = text.chars().count() <= 32
+            && text.contains('，')
+            && text.matches('，').count() <= 2
+            && !text.contains(['。', '；', '！', '？', '、'])
+            && !ends_sentence(text)
+            && !text.ends_with(['，', '：', '”'])
+            && !starts_article(text);
+        if headline_shaped && previous_closed && next_starts_something {
+            let line = HeadingLine { text: text.clone(), level: None };
+            match promoted.last_mut() {
+                Some(Element::Headings(lines)) => lines.push(line),
+                _ => promoted.push(Element::Headings(vec![line])),
+            }
+        } else {
+            promoted.push(element.clone());
+        }
+    }
+    promoted
 }
 
 impl ElementBuilder {
@@ -260,6 +303,13 @@ impl ElementBuilder {
 fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
     let indented = raw.starts_with('\u{3000}') || raw.starts_with("  ") || raw.starts_with('\t');
     let line = trim_layout(raw.trim_end_matches('\r'));
+    if let Some(captures) = BULLET_AUTHOR.captures(line) {
+        let names = names_in_credit(&captures["names"]);
+        if !names.is_empty() {
+            kinds.push(LineKind::Byline(names));
+            return;
+        }
+    }
     // Layout bullets before bylines and captions carry no text.
     let line = trim_layout(line.trim_start_matches(['■', '□', '●', '○', '◆', '◇', '▲', '△', '★', '☆']));
     if line.is_empty() {
@@ -330,8 +380,22 @@ fn strip_bold(text: &str) -> String {
     trim_layout(&text.replace("**", "")).to_string()
 }
 
-/// Recognises a photo credit line (`山西日报记者 李联军 摄`, `本报记者 曹 伟 摄`).
+/// An agency photo credit: `新华社发（张三摄）`, `（李四 摄）`.
+static AGENCY_PHOTO_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[\p{Han}]{2,6}(?:社|网|报)?发)?\s*[（(]\s*(?P<names>[\p{Han}·、\s]{2,20}?)\s*摄\s*[）)]$")
+        .expect("agency photo credit regex")
+});
+/// A commentary author line: `□ 张三`, `◎李四`.
+static BULLET_AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[□◎■●○◇◆]\s*(?P<names>[\p{Han}·]{2,4}(?:[\s、]+[\p{Han}·]{2,4}){0,2})$").expect("bullet author regex")
+});
+
+/// Recognises a photo credit line (`山西日报记者 李联军 摄`, `本报记者 曹 伟 摄`, `新华社发（张三摄）`).
 fn photo_credit(line: &str) -> Option<Vec<String>> {
+    if let Some(captures) = AGENCY_PHOTO_CREDIT.captures(line) {
+        let names = names_in_credit(&captures["names"]);
+        return (!names.is_empty()).then_some(names);
+    }
     let body = line.strip_suffix('摄')?;
     if line.chars().count() > 32 || line.contains(['。', '，', '；']) {
         return None;
@@ -423,6 +487,29 @@ mod tests {
                 Element::Byline(vec!["王春宇".into()]),
             ]
         );
+    }
+
+    #[test]
+    fn reads_agency_photo_credits_bullet_authors_and_comma_headlines() {
+        let page = "图为游客在景区参观游览。\n新华社发（张三摄）\n\n□ 李明\n\n\
+                    本报讯（记者 王五）上半年经济运行稳中有进。\n\n逐新向高，创新场活力充沛\n";
+        let elements = page_elements(page);
+        assert_eq!(
+            elements[0],
+            Element::Photo {
+                caption: Some("图为游客在景区参观游览。".into()),
+                authors: vec!["张三".into()],
+                source: Some("新华社".into())
+            }
+        );
+        assert_eq!(elements[1], Element::Byline(vec!["李明".into()]));
+        assert_eq!(
+            elements[3],
+            Element::Headings(vec![HeadingLine { text: "逐新向高，创新场活力充沛".into(), level: None }])
+        );
+        // A layout gap with a comma stays body text.
+        let gap = page_elements("良好习惯。\n\n今年，我省侯马市成功申办成\n\n为全国大赛的主办城市。\n");
+        assert!(gap.iter().all(|e| matches!(e, Element::Paragraph { .. })), "{gap:?}");
     }
 
     #[test]
