@@ -408,8 +408,15 @@ fn photo_credit(line: &str) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-/// Recognises a byline (`本报记者 王晓华 实习记者 李京益`, `记者 徐方伟`).
+/// Recognises a byline (`本报记者 王晓华 实习记者 李京益`, `记者 徐方伟`, or a
+/// signature line `（本报记者 刘洋）`).
 fn byline(line: &str) -> Option<Vec<String>> {
+    if let Some(inner) = line.strip_prefix(['（', '(']).and_then(|l| l.strip_suffix(['）', ')'])) {
+        if starts_with_role(inner) && inner.chars().count() <= 40 && !inner.contains(['。', '，', '（', '）']) {
+            let names = names_in_credit(inner);
+            return (!names.is_empty()).then_some(names);
+        }
+    }
     if line.chars().count() > 40 || !starts_with_role(line) || line.contains(['。', '，', '；', '：', '（', '）'])
     {
         return None;
@@ -418,12 +425,16 @@ fn byline(line: &str) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
+/// A speaker's turn in an interview: `记者：…`, `张建国：…`.
+static SPEAKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[\p{Han}]{1,6}[：:]\S").expect("speaker regex"));
+
 /// Returns true for a line that could be a heading: short and unpunctuated.
 fn heading_like(line: &str) -> bool {
     let count = line.chars().count();
     let enumerates = line.contains('、') && count > 24;
     let doubled = undo_doubling(line).is_some();
-    (count <= 40 || doubled)
+    !SPEAKER.is_match(line)
+        && (count <= 50 || doubled)
         && !enumerates
         && !line.contains(['。', '，', '；', ','])
         && !line.ends_with(['：', ':', '、'])
