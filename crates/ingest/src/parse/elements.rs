@@ -303,6 +303,10 @@ impl ElementBuilder {
 fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
     let indented = raw.starts_with('\u{3000}') || raw.starts_with("  ") || raw.starts_with('\t');
     let line = trim_layout(raw.trim_end_matches('\r'));
+    if FURNITURE.is_match(line) {
+        kinds.push(LineKind::Blank);
+        return;
+    }
     if let Some(captures) = BULLET_AUTHOR.captures(line) {
         let names = names_in_credit(&captures["names"]);
         if !names.is_empty() {
@@ -384,6 +388,17 @@ fn strip_bold(text: &str) -> String {
 static AGENCY_PHOTO_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[\p{Han}]{2,6}(?:社|网|报)?发)?\s*[（(]\s*(?P<names>[\p{Han}·、\s]{2,20}?)\s*摄\s*[）)]$")
         .expect("agency photo credit regex")
+});
+/// Page furniture, not part of any item: editor credits, the issue date line,
+/// page numbers (`责任编辑：张三`, `2021年4月9日 星期五`, `第2版`, `A2 要闻`).
+static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:(?:责任编辑|责编|美术编辑|美编|版式设计|版式|校对|组版|图片编辑|视觉设计)\s*[：:].{0,30}",
+        r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期|周)[一二三四五六日天]",
+        r"|第\s*[0-9０-９一二三四五六七八九十]+\s*版(?:\s*[\p{Han}]{0,6})?",
+        r"|[A-Z]\d{1,2}\s+[\p{Han}]{2,6})$",
+    ))
+    .expect("furniture regex")
 });
 /// A commentary author line: `□ 张三`, `◎李四`.
 static BULLET_AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -521,6 +536,14 @@ mod tests {
         // A layout gap with a comma stays body text.
         let gap = page_elements("良好习惯。\n\n今年，我省侯马市成功申办成\n\n为全国大赛的主办城市。\n");
         assert!(gap.iter().all(|e| matches!(e, Element::Paragraph { .. })), "{gap:?}");
+    }
+
+    #[test]
+    fn page_furniture_is_not_a_headline() {
+        let page = "2021年4月9日 星期五\n第2版 要闻\n\n本报讯（记者 王五）正文在此。\n\n标题在此\n\n责任编辑：张三 美术编辑：李四\n";
+        let elements = page_elements(page);
+        assert_eq!(elements.len(), 2, "{elements:?}");
+        assert_eq!(elements[1], Element::Headings(vec![HeadingLine { text: "标题在此".into(), level: None }]));
     }
 
     #[test]
