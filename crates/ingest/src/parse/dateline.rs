@@ -8,14 +8,21 @@ use regex::Regex;
 use super::credit::{agency_in, names_in_credit};
 
 static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    // A date in digits or Chinese numerals: `4月8日`, `六月五日`.
+    const DATE: &str = r"[\d\s〇一二三四五六七八九十]{1,4}月[\d\s〇一二三四五六七八九十]{1,4}日";
+    let pattern = [
         r"^\s*(?P<dateline>",
-        r"(?:本报|本刊)[\p{Han}\s]{0,8}?(?:[\d\s]{1,4}月[\d\s]{1,4}日)?\s*[讯电]",
-        r"|(?:据)?(?:新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网|[\p{Han}]{2,6}日报)[\p{Han}\s]{0,10}?(?:[\d\s]{1,4}月[\d\s]{1,4}日)?\s*电",
+        // Own reports: 本报讯, 本报太原4月8日讯, 本报北京3月5日电.
+        &format!(r"(?:本报|本刊)[\p{{Han}}\s]{{0,8}}?(?:{DATE})?\s*[讯电]"),
+        // Portals and other papers: 新浪体育讯, 南方日报讯, 中国青年网讯.
+        r"|(?:新浪|搜狐|网易|腾讯|凤凰网|澎湃新闻)[\p{Han}]{0,2}\s*讯|[\p{Han}]{2,6}(?:日报|晚报|网)\s*讯",
+        // Agencies: 新华社北京2月3日电, 据新华社电, 中新社北京六月五日电.
+        &format!(r"|(?:据)?(?:新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网|[\p{{Han}}]{{2,6}}日报)[\p{{Han}}\s]{{0,10}}?(?:{DATE})?\s*电"),
         r")\s*(?:[（(](?P<credit>[^（）()]{1,60})[）)])?",
         r"|^\s*[（(](?P<bare_credit>[^（）()]{0,20}(?:记\s*者|通讯员)[^（）()]{1,40})[）)]",
-    ))
-    .expect("dateline regex")
+    ]
+    .concat();
+    Regex::new(&pattern).expect("dateline regex")
 });
 
 /// What a dateline says.
@@ -89,6 +96,18 @@ mod tests {
         let agency = parse_dateline("新华社北京电（记者 李四）国务院").unwrap();
         assert_eq!((agency.dateline.as_deref(), agency.source.as_deref()), (Some("新华社北京电"), Some("新华社")));
         assert_eq!(parse_dateline("（通讯员 李明 记者 王 志 敏）近日").unwrap().authors, ["李明", "王志敏"]);
+    }
+
+    #[test]
+    fn reads_portal_datelines_and_chinese_numeral_dates() {
+        assert_eq!(parse_dateline("新浪体育讯北京时间4月12日，").unwrap().dateline.as_deref(), Some("新浪体育讯"));
+        assert_eq!(parse_dateline("南方日报讯 （记者 张三）").unwrap().authors, ["张三"]);
+        let agency = parse_dateline("中新社北京六月五日电（记者 李四）").unwrap();
+        assert_eq!(
+            (agency.dateline.as_deref(), agency.source.as_deref()),
+            (Some("中新社北京六月五日电"), Some("中新社"))
+        );
+        assert!(parse_dateline("他通过网络通讯与家人联系。").is_none());
     }
 
     #[test]
