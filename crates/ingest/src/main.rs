@@ -1,12 +1,15 @@
-//! The `baokan-ingest` command line: `parse` (no database) and `run`.
+//! The `baokan-ingest` command line: `parse` and `eval` (no database), `run`,
+//! `watch` and `delete`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use baokan_common::metrics_http::MetricsListen;
 use baokan_ingest::metadata::PageMetadata;
 use baokan_ingest::page_file::read_page_file;
+use baokan_ingest::progress::{LogWriter, ProgressMode};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
@@ -50,6 +53,9 @@ enum Command {
         /// Seconds between two scans of the folder.
         #[arg(long, env = "BAOKAN_WATCH_INTERVAL_SECS", default_value_t = 1.0)]
         interval_secs: f64,
+        /// Address of the Prometheus endpoint (`GET /metrics`), or `off`.
+        #[arg(long, env = "BAOKAN_INGEST_METRICS_LISTEN", default_value = "127.0.0.1:9091")]
+        metrics_listen: MetricsListen,
         /// The folder to watch (recursively, .txt and .md).
         dir: PathBuf,
     },
@@ -78,6 +84,15 @@ enum Command {
         /// Page number for every page of this run.
         #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
         page: Option<i32>,
+        /// Progress display: `auto` (a bar on a terminal, log lines otherwise), `bar`, `lines` or `off`.
+        #[arg(long, env = "BAOKAN_PROGRESS", default_value = "auto")]
+        progress: ProgressMode,
+        /// Seconds between two progress lines (when not a bar).
+        #[arg(long, env = "BAOKAN_PROGRESS_INTERVAL_SECS", default_value_t = 10.0)]
+        progress_interval_secs: f64,
+        /// Address of the Prometheus endpoint (`GET /metrics`) during the run, or `off`.
+        #[arg(long, env = "BAOKAN_INGEST_METRICS_LISTEN", default_value = "off")]
+        metrics_listen: MetricsListen,
         /// Files or folders to ingest.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -90,8 +105,11 @@ fn parse_date(value: &str) -> Result<NaiveDate, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    baokan_common::telemetry::init();
     let cli = Cli::parse();
+    if let Err(error) = baokan_common::telemetry::init_with_writer(LogWriter) {
+        eprintln!("baokan-ingest: {error}");
+        return ExitCode::from(2);
+    }
     match execute(cli).await {
         Ok(code) => code,
         Err(error) => {
@@ -105,17 +123,18 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { json, files } => parse_files(json, &files),
         Command::Eval { folders, verbose } => evaluate(&folders, verbose),
-        Command::Watch { database_url, paper, interval_secs, dir } => {
+        Command::Watch { database_url, paper, interval_secs, metrics_listen, dir } => {
             if !dir.is_dir() {
                 anyhow::bail!("{} is not a folder", dir.display());
             }
             if !(0.05..=3600.0).contains(&interval_secs) {
                 anyhow::bail!("--interval-secs must be between 0.05 and 3600");
             }
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let _metrics = start_metrics(metrics_listen, stopped.clone()).await?;
             let pool = baokan_common::db::connect_with_retry(&database_url, 4, std::time::Duration::from_secs(60))
                 .await
                 .context("connecting to PostgreSQL")?;
-            let (stop, stopped) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 wait_for_signal().await;
                 let _ = stop.send(true);
@@ -146,7 +165,12 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Run { database_url, paper, date, page, paths } => {
+        Command::Run { database_url, paper, date, page, progress, progress_interval_secs, metrics_listen, paths } => {
+            if !(0.1..=86400.0).contains(&progress_interval_secs) {
+                anyhow::bail!("--progress-interval-secs must be between 0.1 and 86400");
+            }
+            let (_metrics_stop, metrics_stopped) = tokio::sync::watch::channel(false);
+            let _metrics = start_metrics(metrics_listen, metrics_stopped).await?;
             let pool = baokan_common::db::connect_with_retry(&database_url, 4, std::time::Duration::from_secs(30))
                 .await
                 .context("connecting to PostgreSQL")?;
@@ -158,10 +182,28 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("baokan-ingest: stopping after the current page");
                 stop_on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
             });
-            let summary =
-                baokan_ingest::run::run_until(&pool, &paths, &flags, &stop).await.context("ingest run stopped")?;
+            let interval = std::time::Duration::from_secs_f64(progress_interval_secs);
+            let summary = baokan_ingest::run::run_reporting(&pool, &paths, &flags, &stop, progress, interval)
+                .await
+                .context("ingest run stopped")?;
             println!("{summary}");
             Ok(if summary.pages_failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+/// Starts the metrics endpoint when asked; it stops with `stopped`.
+async fn start_metrics(
+    listen: MetricsListen,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Option<baokan_common::metrics_http::MetricsEndpoint>> {
+    match listen {
+        MetricsListen::Off => Ok(None),
+        MetricsListen::On(address) => {
+            let endpoint =
+                baokan_common::metrics_http::serve_metrics(address, baokan_ingest::metrics::renderer(), stopped)
+                    .await?;
+            Ok(Some(endpoint))
         }
     }
 }

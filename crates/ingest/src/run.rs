@@ -3,13 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use tracing::{info, warn, Instrument};
 
 use crate::metadata::PageMetadata;
+use crate::metrics::{self, PageOutcome};
 use crate::page_file::read_page_file;
+use crate::progress::{Progress, ProgressMode};
 use crate::store::{record_error, store_page, PageRecord, StoreError, StoreOutcome};
 
 /// Counts of what a run did.
@@ -96,23 +98,41 @@ pub async fn run_until(
     flags: &PageMetadata,
     stop: &AtomicBool,
 ) -> Result<RunSummary, RunError> {
+    run_reporting(pool, paths, flags, stop, ProgressMode::Off, Duration::ZERO).await
+}
+
+/// Like [`run_until`], showing progress (`interval`: between two progress lines).
+pub async fn run_reporting(
+    pool: &PgPool,
+    paths: &[PathBuf],
+    flags: &PageMetadata,
+    stop: &AtomicBool,
+    progress_mode: ProgressMode,
+    interval: Duration,
+) -> Result<RunSummary, RunError> {
     let (files, failures) = collect_page_files(paths);
+    let sizes: Vec<u64> = files.iter().map(|file| std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)).collect();
+    let mut progress = Progress::start(progress_mode, files.len() as u64, sizes.iter().sum(), interval);
     let mut summary = RunSummary::default();
     for (path, reason) in failures {
         let source_path = path.to_string_lossy();
         warn!(file = %source_path, reason = %reason, "file rejected");
         record_error(pool, &source_path, &reason).await?;
+        metrics::global().record_page(PageOutcome::Failed, 0, 0, Duration::ZERO);
         summary.pages_failed += 1;
     }
-    for path in files {
+    for (path, bytes) in files.iter().zip(sizes) {
         if stop.load(Ordering::SeqCst) {
             info!("stopping between pages as asked");
             break;
         }
-        let source_path = source_path_of(&path);
+        let source_path = source_path_of(path);
         let span = tracing::info_span!("ingest_file", file = %source_path);
-        ingest_one(pool, &path, &source_path, flags, &mut summary).instrument(span).await?;
+        let articles_before = summary.articles_written;
+        ingest_one(pool, path, &source_path, flags, bytes, &mut summary).instrument(span).await?;
+        progress.file_done(bytes, summary.articles_written - articles_before);
     }
+    progress.finish();
     Ok(summary)
 }
 
@@ -122,14 +142,18 @@ async fn ingest_one(
     path: &Path,
     source_path: &str,
     flags: &PageMetadata,
+    bytes: u64,
     summary: &mut RunSummary,
 ) -> Result<(), RunError> {
+    let started = Instant::now();
+    let record_page = |outcome, articles| metrics::global().record_page(outcome, articles, bytes, started.elapsed());
     let page = match read_page_file(path) {
         Ok(page) => page,
         Err(error) => {
             let reason = error.to_string();
-            warn!(reason = %reason, "file rejected");
+            warn!(reason = %reason, outcome = "failed", "file rejected");
             record_error(pool, source_path, &reason).await?;
+            record_page(PageOutcome::Failed, 0);
             summary.pages_failed += 1;
             return Ok(());
         }
@@ -151,23 +175,27 @@ async fn ingest_one(
     match store_with_retry(pool, &record).await {
         Ok(StoreOutcome::New { articles }) => {
             info!(articles, outcome = "new", "page stored");
+            record_page(PageOutcome::New, articles);
             summary.pages_new += 1;
             summary.articles_written += articles;
         }
         Ok(StoreOutcome::Replaced { articles }) => {
             info!(articles, outcome = "replaced", "page stored");
+            record_page(PageOutcome::Replaced, articles);
             summary.pages_replaced += 1;
             summary.articles_written += articles;
         }
         Ok(StoreOutcome::Unchanged) => {
-            info!(outcome = "unchanged", "page skipped");
+            info!(articles = 0, outcome = "unchanged", "page skipped");
+            record_page(PageOutcome::Unchanged, 0);
             summary.pages_unchanged += 1;
         }
         Err(StoreError::Database(error)) if is_connection_error(&error) => return Err(RunError::Database(error)),
         Err(error) => {
             let reason = error.to_string();
-            warn!(reason = %reason, "page not stored");
+            warn!(reason = %reason, outcome = "failed", "page not stored");
             record_error(pool, source_path, &reason).await?;
+            record_page(PageOutcome::Failed, 0);
             summary.pages_failed += 1;
         }
     }

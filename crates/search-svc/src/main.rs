@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use baokan_common::metrics_http::MetricsListen;
 use baokan_search::server::{start, ServerConfig};
 use clap::{Args, Parser, Subcommand};
+use tonic_health::pb::health_check_response::ServingStatus;
 use tracing::info;
 
 /// Serves gRPC search over newspaper articles, keeping its index current from PostgreSQL.
@@ -24,6 +26,18 @@ struct Cli {
 enum Command {
     /// Serves search (the default when no command is given).
     Serve(ServeArgs),
+    /// Asks a running server's gRPC health service; exits 0 when it is SERVING, 1 otherwise.
+    Health {
+        /// Address of the server.
+        #[arg(long, env = "BAOKAN_HEALTH_ADDRESS", default_value = "http://127.0.0.1:50051")]
+        address: String,
+        /// Service to ask about (empty: the whole server).
+        #[arg(long, default_value = "baokan.v1.SearchService")]
+        service: String,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
+    },
     /// Compares the index with PostgreSQL and lists differences; exits 1 when they differ.
     Verify {
         /// Folder of the search index.
@@ -46,16 +60,25 @@ struct ServeArgs {
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
-    /// Seconds to wait for PostgreSQL at start.
+    /// Seconds to wait for PostgreSQL at start (then serve the existing index and keep trying).
     #[arg(long, env = "BAOKAN_DATABASE_PATIENCE_SECS", default_value_t = 60)]
     database_patience_secs: u64,
+    /// Address of the Prometheus endpoint (`GET /metrics`), or `off`.
+    #[arg(long, env = "BAOKAN_METRICS_LISTEN", default_value = "127.0.0.1:9090")]
+    metrics_listen: MetricsListen,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    baokan_common::telemetry::init();
     let cli = Cli::parse();
+    if let Err(error) = baokan_common::telemetry::init() {
+        eprintln!("baokan-search: {error}");
+        return ExitCode::from(2);
+    }
     let outcome = match cli.command {
+        Some(Command::Health { address, service, timeout_secs }) => {
+            health(&address, &service, Duration::from_secs(timeout_secs)).await
+        }
         Some(Command::Verify { index_dir, database_url }) => verify(&index_dir, &database_url).await,
         Some(Command::Serve(args)) => serve(args).await.map(|()| ExitCode::SUCCESS),
         None => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
@@ -81,6 +104,12 @@ async fn verify(index_dir: &std::path::Path, database_url: &str) -> anyhow::Resu
     Ok(if report.equal() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
+async fn health(address: &str, service: &str, timeout: Duration) -> anyhow::Result<ExitCode> {
+    let status = baokan_search::health_check::check(address, service, timeout).await?;
+    println!("{}", status.as_str_name());
+    Ok(if status == ServingStatus::Serving { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let database_url = args.database_url.context("DATABASE_URL (or --database-url) is required")?;
     let config = ServerConfig {
@@ -88,6 +117,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         index_dir: args.index_dir,
         database_url,
         database_patience: Duration::from_secs(args.database_patience_secs),
+        metrics_listen: args.metrics_listen,
     };
     let server = start(config).await.context("starting baokan-search")?;
     let shutdown = server.shutdown_handle();

@@ -1,5 +1,5 @@
 //! Wires the service together: PostgreSQL pool, index, follower, gRPC server
-//! with health and reflection. `start` returns once the port is bound, so
+//! with health and reflection, request observation and the metrics endpoint. `start` returns once the port is bound, so
 //! tests can run the real server on port 0.
 
 use std::net::SocketAddr;
@@ -14,8 +14,13 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
 
+use baokan_common::metrics_http::{serve_metrics, MetricsListen};
+use tracing::field::Empty;
+
 use crate::analyzer::{self, ANALYSIS_VERSION};
 use crate::index::{ArticleIndex, CommitState, IndexError};
+use crate::metrics::{renderer, SearchMetrics};
+use crate::observe::ObserveLayer;
 use crate::proto::search_service_server::SearchServiceServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
 use crate::service::SearchServiceImpl;
@@ -32,6 +37,8 @@ pub struct ServerConfig {
     pub database_url: String,
     /// How long to wait for PostgreSQL at start.
     pub database_patience: Duration,
+    /// Where the Prometheus endpoint listens, or off.
+    pub metrics_listen: MetricsListen,
 }
 
 /// Errors that prevent the server from starting.
@@ -45,6 +52,8 @@ pub enum StartError {
     Index(#[from] IndexError),
     #[error("cannot listen on {address}: {source}")]
     Listen { address: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Metrics(#[from] baokan_common::metrics_http::MetricsError),
     #[error("reflection setup failed: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("startup task failed: {0}")]
@@ -55,6 +64,8 @@ pub enum StartError {
 pub struct RunningServer {
     /// The bound address.
     pub local_addr: SocketAddr,
+    /// The metrics endpoint's bound address, when it is on.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
     follower: JoinHandle<()>,
@@ -64,8 +75,10 @@ impl RunningServer {
     /// Stops accepting requests, finishes in-flight ones and stops the follower.
     pub async fn stop(self) -> Result<(), tonic::transport::Error> {
         let _ = self.shutdown.send(true);
+        // In-flight requests finish first; then the follower closes the pool.
+        let result = self.server.await.unwrap_or(Ok(()));
         let _ = self.follower.await;
-        self.server.await.unwrap_or(Ok(()))
+        result
     }
 
     /// Waits until the server ends (after `stop` from elsewhere or a fatal error).
@@ -144,6 +157,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
+    let metrics = Arc::new(SearchMetrics::default());
+    let metrics_addr = match config.metrics_listen {
+        MetricsListen::Off => None,
+        MetricsListen::On(address) => {
+            let render = renderer(Arc::clone(&metrics), Arc::clone(&index), Arc::clone(&status), pool.clone());
+            Some(serve_metrics(address, render, shutdown_rx.clone()).await?.local_addr)
+        }
+    };
     let service = SearchServiceImpl { index, pool, status };
 
     let listener = TcpListener::bind(config.listen)
@@ -153,7 +174,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let mut server_shutdown = shutdown_rx;
     let server = tokio::spawn(
         tonic::transport::Server::builder()
-            .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+            .trace_fn(
+                |request| tracing::info_span!("grpc", method = %request.uri().path(), query = Empty, hits = Empty),
+            )
+            .layer(ObserveLayer { metrics })
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -163,5 +187,5 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             }),
     );
     info!(address = %local_addr, "baokan-search listening");
-    Ok(RunningServer { local_addr, shutdown, server, follower })
+    Ok(RunningServer { local_addr, metrics_addr, shutdown, server, follower })
 }

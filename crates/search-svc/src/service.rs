@@ -3,7 +3,6 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
@@ -56,6 +55,13 @@ impl SearchServiceImpl {
     }
 }
 
+/// Adds the query and hit count to the request's span (logged when it ends).
+fn record_on_span(query: &str, hits: u64) {
+    let span = tracing::Span::current();
+    span.record("query", query);
+    span.record("hits", hits);
+}
+
 /// Validates an optional filter.
 fn filter_from(filter: Option<crate::proto::SearchFilter>) -> Result<Filter, SearchError> {
     match filter {
@@ -95,7 +101,7 @@ impl SearchService for SearchServiceImpl {
         }
         let (total_hits, hits) =
             self.on_index(move |index| more_like_this(&index.searcher(), &index.fields, id, limit)).await?;
-        info!(article_id = id, hits = total_hits, "more like this");
+        record_on_span(&format!("like:{id}"), total_hits);
         Ok(Response::new(SearchResponse {
             total_hits,
             hits: hits.into_iter().map(hit_to_proto).collect(),
@@ -140,7 +146,7 @@ impl SearchService for SearchServiceImpl {
         };
         let (buckets, total_hits) =
             self.on_index(move |index| trend(&index.searcher(), &index.fields, &query, &filter, interval)).await?;
-        info!(query = %request.query, hits = total_hits, "trend");
+        record_on_span(&request.query, total_hits);
         Ok(Response::new(TrendResponse {
             buckets: buckets.into_iter().map(|(period, count)| TrendBucket { period, count }).collect(),
             total_hits,
@@ -152,7 +158,7 @@ impl SearchService for SearchServiceImpl {
         let query = parse_query(&request.query).map_err(SearchError::from)?;
         let filter = filter_from(request.filter)?;
         let ids = self.on_index(move |index| matching_ids(&index.searcher(), &index.fields, &query, &filter)).await?;
-        info!(query = %request.query, hits = ids.len(), "export");
+        record_on_span(&request.query, ids.len() as u64);
         let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_BATCH);
         let pool = self.pool.clone();
         tokio::spawn(async move {
@@ -178,10 +184,10 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
-        let started = Instant::now();
         let request = request.into_inner();
+        tracing::Span::current().record("query", request.query.as_str());
         let (params, generation) = search_params(&request).inspect_err(|e| {
-            info!(query = %request.query, error = %e, "search rejected");
+            info!(error = %e, "search rejected");
         })?;
         let index = Arc::clone(&self.index);
         let results = tokio::task::spawn_blocking(move || {
@@ -190,12 +196,7 @@ impl SearchService for SearchServiceImpl {
         })
         .await
         .map_err(SearchError::from)??;
-        info!(
-            query = %request.query,
-            hits = results.total_hits,
-            latency_us = started.elapsed().as_micros() as u64,
-            "search"
-        );
+        tracing::Span::current().record("hits", results.total_hits);
         Ok(Response::new(SearchResponse {
             total_hits: results.total_hits,
             hits: results.hits.into_iter().map(hit_to_proto).collect(),

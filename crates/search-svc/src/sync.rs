@@ -244,6 +244,10 @@ impl Follower {
             }
         }
         listener.abort();
+        // Every pass commits what it applied, so the index is already durable;
+        // close the pool so PostgreSQL sees a clean goodbye.
+        self.pool.close().await;
+        info!(applied_sequence = self.state.applied_sequence, "follower stopped, index committed, pool closed");
     }
 }
 

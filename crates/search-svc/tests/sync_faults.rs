@@ -27,6 +27,7 @@ fn spawn_search(database_url: &str, index_dir: &Path, port: u16) -> Child {
 /// Starts the real binary with its log going to `log`.
 fn spawn_search_logging(database_url: &str, index_dir: &Path, port: u16, log: impl Into<Stdio>) -> Child {
     Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+        .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
         .env("DATABASE_URL", database_url)
         .env("BAOKAN_INDEX_DIR", index_dir)
         .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
@@ -130,6 +131,7 @@ async fn verify_reports_a_stale_index_and_a_restart_repairs_it() {
         .unwrap();
     sqlx::query("DELETE FROM pages WHERE id = (SELECT max(id) FROM pages)").execute(&database.pool).await.unwrap();
     let verify = Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+        .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
         .args(["verify", "--index-dir", &index.path().to_string_lossy(), "--database-url", &database.url])
         .output()
         .unwrap();
@@ -284,6 +286,7 @@ async fn postgres_outages_do_not_stop_search_and_changes_arrive_after_them() {
     proxy.cut();
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+        .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
         .env("DATABASE_URL", &through_proxy)
         .env("BAOKAN_INDEX_DIR", index.path())
         .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))

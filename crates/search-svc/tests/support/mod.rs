@@ -33,6 +33,7 @@ pub async fn start_server(database_url: &str, index_dir: &Path) -> (RunningServe
         index_dir: index_dir.to_path_buf(),
         database_url: database_url.to_string(),
         database_patience: Duration::from_secs(5),
+        metrics_listen: "127.0.0.1:0".parse().unwrap(),
     })
     .await
     .expect("server starts");
