@@ -17,6 +17,12 @@ pub enum SearchError {
     /// PostgreSQL is unreachable.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// A concurrency limit is reached; the client should retry later.
+    #[error("{0}")]
+    ResourceExhausted(String),
+    /// The client went away or its deadline passed; the work was stopped.
+    #[error("request cancelled")]
+    Cancelled,
     /// tantivy or a task failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -45,6 +51,8 @@ impl From<SearchError> for Status {
         match error {
             SearchError::InvalidArgument(message) => Status::invalid_argument(message),
             SearchError::NotFound(message) => Status::not_found(message),
+            SearchError::ResourceExhausted(message) => Status::resource_exhausted(message),
+            SearchError::Cancelled => Status::cancelled("request cancelled"),
             SearchError::Unavailable(source) => {
                 tracing::warn!(error = %source, "request failed: database unavailable");
                 Status::unavailable("database unavailable, retry later")

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tonic::transport::Endpoint;
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -21,12 +21,25 @@ pub enum HealthCheckError {
 }
 
 /// Returns the serving status the server reports for `service` (empty: the whole server).
-pub async fn check(address: &str, service: &str, timeout: Duration) -> Result<ServingStatus, HealthCheckError> {
+/// With `ca_pem`, an `https://` server is verified against that CA.
+pub async fn check(
+    address: &str,
+    service: &str,
+    timeout: Duration,
+    ca_pem: Option<&[u8]>,
+) -> Result<ServingStatus, HealthCheckError> {
     let uri = if address.contains("://") { address.to_string() } else { format!("http://{address}") };
-    let endpoint = Endpoint::from_shared(uri)
+    let mut endpoint = Endpoint::from_shared(uri)
         .map_err(|_| HealthCheckError::Address(address.to_string()))?
         .connect_timeout(timeout)
         .timeout(timeout);
+    if let Some(ca) = ca_pem {
+        let tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+        endpoint = endpoint.tls_config(tls).map_err(|error| HealthCheckError::Unreachable {
+            address: address.to_string(),
+            reason: format!("TLS setup: {error}"),
+        })?;
+    }
     let channel = endpoint
         .connect()
         .await

@@ -3,11 +3,14 @@
 //! following the article change log. `main.rs` is a thin CLI over `server`.
 
 pub mod analyzer;
+pub mod auth;
+pub mod cancel;
 pub mod document;
 pub mod error;
 pub mod explore;
 pub mod health_check;
 pub mod index;
+pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod proto;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use baokan_common::metrics_http::MetricsListen;
-use baokan_search::server::{start, ServerConfig};
+use baokan_search::auth::AuthTokens;
+use baokan_search::limits::Limits;
+use baokan_search::server::{start, ServerConfig, TlsIdentity};
 use clap::{Args, Parser, Subcommand};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tracing::info;
@@ -37,6 +39,9 @@ enum Command {
         /// Seconds to wait for an answer.
         #[arg(long, default_value_t = 3)]
         timeout_secs: u64,
+        /// CA certificate (PEM) to verify a TLS server with (for https:// addresses).
+        #[arg(long, env = "BAOKAN_HEALTH_CA_CERT")]
+        ca_cert: Option<PathBuf>,
     },
     /// Compares the index with PostgreSQL and lists differences; exits 1 when they differ.
     Verify {
@@ -66,6 +71,78 @@ struct ServeArgs {
     /// Address of the Prometheus endpoint (`GET /metrics`), or `off`.
     #[arg(long, env = "BAOKAN_METRICS_LISTEN", default_value = "127.0.0.1:9090")]
     metrics_listen: MetricsListen,
+    /// File of accepted bearer tokens, one per line (`#` comments); turns authentication on.
+    #[arg(long, env = "BAOKAN_AUTH_TOKENS_FILE")]
+    auth_tokens_file: Option<PathBuf>,
+    /// Server certificate chain, PEM (with --tls-key: serve TLS).
+    #[arg(long, env = "BAOKAN_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Server private key, PEM.
+    #[arg(long, env = "BAOKAN_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Request limits (see README: Limits).
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Longest query (and Suggest prefix), in characters.
+    #[arg(long, env = "BAOKAN_MAX_QUERY_CHARS", default_value_t = Limits::default().max_query_chars)]
+    max_query_chars: usize,
+    /// Most words and phrases in one query.
+    #[arg(long, env = "BAOKAN_MAX_QUERY_TERMS", default_value_t = Limits::default().max_query_terms)]
+    max_query_terms: usize,
+    /// Largest page_size.
+    #[arg(long, env = "BAOKAN_MAX_PAGE_SIZE", default_value_t = Limits::default().max_page_size)]
+    max_page_size: usize,
+    /// Longest highlight.snippet_chars.
+    #[arg(long, env = "BAOKAN_MAX_SNIPPET_CHARS", default_value_t = Limits::default().max_snippet_chars)]
+    max_snippet_chars: usize,
+    /// Most values in one filter list (papers, pages, authors).
+    #[arg(long, env = "BAOKAN_MAX_FILTER_VALUES", default_value_t = Limits::default().max_filter_values)]
+    max_filter_values: usize,
+    /// Requests handled at once; beyond, RESOURCE_EXHAUSTED.
+    #[arg(long, env = "BAOKAN_MAX_CONCURRENT_REQUESTS", default_value_t = Limits::default().max_concurrent_requests)]
+    max_concurrent_requests: usize,
+    /// Export streams open at once; beyond, RESOURCE_EXHAUSTED.
+    #[arg(long, env = "BAOKAN_MAX_CONCURRENT_EXPORTS", default_value_t = Limits::default().max_concurrent_exports)]
+    max_concurrent_exports: usize,
+    /// Articles per second one Export stream sends (0: unlimited).
+    #[arg(long, env = "BAOKAN_EXPORT_ARTICLES_PER_SECOND", default_value_t = Limits::default().export_articles_per_second)]
+    export_articles_per_second: u32,
+    /// Largest request message, in bytes.
+    #[arg(long, env = "BAOKAN_MAX_REQUEST_BYTES", default_value_t = Limits::default().max_request_bytes)]
+    max_request_bytes: usize,
+    /// Largest response message, in bytes.
+    #[arg(long, env = "BAOKAN_MAX_RESPONSE_BYTES", default_value_t = Limits::default().max_response_bytes)]
+    max_response_bytes: usize,
+    /// Longest time any request may run, in seconds (a client's shorter deadline wins).
+    #[arg(long, env = "BAOKAN_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs_f64())]
+    request_timeout_secs: f64,
+}
+
+impl LimitArgs {
+    fn to_limits(&self) -> anyhow::Result<Limits> {
+        if !(self.request_timeout_secs.is_finite() && self.request_timeout_secs > 0.0) {
+            anyhow::bail!("--request-timeout-secs must be a positive number of seconds");
+        }
+        let limits = Limits {
+            max_query_chars: self.max_query_chars,
+            max_query_terms: self.max_query_terms,
+            max_page_size: self.max_page_size,
+            max_snippet_chars: self.max_snippet_chars,
+            max_filter_values: self.max_filter_values,
+            max_concurrent_requests: self.max_concurrent_requests,
+            max_concurrent_exports: self.max_concurrent_exports,
+            export_articles_per_second: self.export_articles_per_second,
+            max_request_bytes: self.max_request_bytes,
+            max_response_bytes: self.max_response_bytes,
+            request_timeout: Duration::from_secs_f64(self.request_timeout_secs),
+        };
+        limits.validate()?;
+        Ok(limits)
+    }
 }
 
 #[tokio::main]
@@ -76,8 +153,8 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let outcome = match cli.command {
-        Some(Command::Health { address, service, timeout_secs }) => {
-            health(&address, &service, Duration::from_secs(timeout_secs)).await
+        Some(Command::Health { address, service, timeout_secs, ca_cert }) => {
+            health(&address, &service, Duration::from_secs(timeout_secs), ca_cert.as_deref()).await
         }
         Some(Command::Verify { index_dir, database_url }) => verify(&index_dir, &database_url).await,
         Some(Command::Serve(args)) => serve(args).await.map(|()| ExitCode::SUCCESS),
@@ -104,8 +181,17 @@ async fn verify(index_dir: &std::path::Path, database_url: &str) -> anyhow::Resu
     Ok(if report.equal() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-async fn health(address: &str, service: &str, timeout: Duration) -> anyhow::Result<ExitCode> {
-    let status = baokan_search::health_check::check(address, service, timeout).await?;
+async fn health(
+    address: &str,
+    service: &str,
+    timeout: Duration,
+    ca_cert: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let ca = match ca_cert {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("reading --ca-cert {}", path.display()))?),
+        None => None,
+    };
+    let status = baokan_search::health_check::check(address, service, timeout, ca.as_deref()).await?;
     println!("{}", status.as_str_name());
     Ok(if status == ServingStatus::Serving { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -118,6 +204,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url,
         database_patience: Duration::from_secs(args.database_patience_secs),
         metrics_listen: args.metrics_listen,
+        limits: args.limits.to_limits()?,
+        auth: AuthTokens::load(args.auth_tokens_file.as_deref(), std::env::var("BAOKAN_AUTH_TOKENS").ok().as_deref())?,
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsIdentity {
+                certificate_pem: std::fs::read(cert)
+                    .with_context(|| format!("reading --tls-cert {}", cert.display()))?,
+                key_pem: std::fs::read(key).with_context(|| format!("reading --tls-key {}", key.display()))?,
+            }),
+            _ => None,
+        },
     };
     let server = start(config).await.context("starting baokan-search")?;
     let shutdown = server.shutdown_handle();

@@ -50,8 +50,9 @@ pub struct QueryError {
     pub reason: String,
 }
 
-/// Longest query accepted, in characters.
-pub const MAX_QUERY_CHARS: usize = 1000;
+/// Longest query the parser accepts, in characters (the configurable limit,
+/// `--max-query-chars`, is checked before and may only be lower).
+pub const MAX_QUERY_CHARS: usize = 10_000;
 /// Deepest nesting of parentheses and negations accepted.
 const MAX_DEPTH: usize = 32;
 

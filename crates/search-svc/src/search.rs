@@ -15,6 +15,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
+use crate::cancel::{Cancellable, Cancellation};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::query::{QueryField, QueryNode};
@@ -29,11 +30,11 @@ const MAX_OFFSET: usize = 100_000;
 const HEADING_BOOST: f32 = 3.0;
 /// Default and largest snippet lengths, in characters.
 const DEFAULT_SNIPPET_CHARS: usize = 120;
-const MAX_SNIPPET_CHARS: usize = 1000;
+pub const MAX_SNIPPET_CHARS: usize = 1000;
 /// Longest highlight tag accepted.
 const MAX_TAG_CHARS: usize = 64;
-/// Most values accepted in one filter list.
-const MAX_FILTER_VALUES: usize = 100;
+/// Most values accepted in one filter list by default.
+pub const MAX_FILTER_VALUES: usize = 100;
 /// Values returned per facet.
 const FACET_VALUES: usize = 20;
 
@@ -65,6 +66,7 @@ impl Filter {
         pages: Vec<i32>,
         kind: &str,
         authors: Vec<String>,
+        max_values: usize,
     ) -> Result<Filter, SearchError> {
         let invalid = |message: String| SearchError::InvalidArgument(message);
         let date = |name: &str, value: &str| -> Result<Option<NaiveDate>, SearchError> {
@@ -83,8 +85,10 @@ impl Filter {
             }
         }
         for (name, count) in [("papers", papers.len()), ("pages", pages.len()), ("authors", authors.len())] {
-            if count > MAX_FILTER_VALUES {
-                return Err(invalid(format!("filter.{name} has {count} values, at most {MAX_FILTER_VALUES} allowed")));
+            if count > max_values {
+                return Err(invalid(format!(
+                    "filter.{name} has {count} values, at most {max_values} allowed (--max-filter-values)"
+                )));
             }
         }
         let kind = match kind {
@@ -112,7 +116,12 @@ impl Default for Highlight {
 
 impl Highlight {
     /// Validates raw highlight options (empty values take defaults).
-    pub fn parse(pre_tag: &str, post_tag: &str, snippet_chars: i32) -> Result<Highlight, SearchError> {
+    pub fn parse(
+        pre_tag: &str,
+        post_tag: &str,
+        snippet_chars: i32,
+        max_chars: usize,
+    ) -> Result<Highlight, SearchError> {
         let defaults = Highlight::default();
         for (name, tag) in [("pre_tag", pre_tag), ("post_tag", post_tag)] {
             if tag.chars().count() > MAX_TAG_CHARS {
@@ -123,9 +132,9 @@ impl Highlight {
         }
         let snippet_chars = match snippet_chars {
             0 => defaults.snippet_chars,
-            n if n < 0 || n as usize > MAX_SNIPPET_CHARS => {
+            n if n < 0 || n as usize > max_chars => {
                 return Err(SearchError::InvalidArgument(format!(
-                    "highlight.snippet_chars must be between 1 and {MAX_SNIPPET_CHARS}, got {n}"
+                    "highlight.snippet_chars must be between 1 and {max_chars}, got {n} (--max-snippet-chars)"
                 )))
             }
             n => n as usize,
@@ -150,14 +159,14 @@ pub struct SearchParams {
     pub facets: bool,
 }
 
-/// Validates a page size (0 means the default).
-pub fn page_size(size: i32) -> Result<usize, SearchError> {
+/// Validates a page size (0 means the default) against the largest allowed.
+pub fn page_size(size: i32, max: usize) -> Result<usize, SearchError> {
     match size {
-        0 => Ok(DEFAULT_PAGE_SIZE),
+        0 => Ok(DEFAULT_PAGE_SIZE.min(max)),
         size if size < 0 => Err(SearchError::InvalidArgument("page_size must not be negative".into())),
-        size if size as usize > MAX_PAGE_SIZE => {
-            Err(SearchError::InvalidArgument(format!("page_size {size} is above the maximum of {MAX_PAGE_SIZE}")))
-        }
+        size if size as usize > max => Err(SearchError::InvalidArgument(format!(
+            "page_size {size} is above the maximum of {max} (--max-page-size)"
+        ))),
         size => Ok(size as usize),
     }
 }
@@ -366,11 +375,36 @@ fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn 
 
 /// Runs a search on a searcher (blocking: call from a blocking task).
 pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams) -> Result<SearchResults, SearchError> {
+    execute_cancellable(searcher, fields, params, &Cancellation::new())
+}
+
+/// Like [`execute`], stopping with [`SearchError::Cancelled`] once `cancel` is raised.
+pub fn execute_cancellable(
+    searcher: &Searcher,
+    fields: &IndexFields,
+    params: &SearchParams,
+    cancel: &Cancellation,
+) -> Result<SearchResults, SearchError> {
+    execute_inner(searcher, fields, params, cancel).map_err(|error| {
+        if cancel.is_cancelled() {
+            SearchError::Cancelled
+        } else {
+            error
+        }
+    })
+}
+
+fn execute_inner(
+    searcher: &Searcher,
+    fields: &IndexFields,
+    params: &SearchParams,
+    cancel: &Cancellation,
+) -> Result<SearchResults, SearchError> {
     let built = build_query(fields, params)?;
     let top = TopDocs::with_limit(params.page_size).and_offset(params.offset);
     let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, Option<FacetCounts>) = match params.sort {
         Sort::Relevance => {
-            let (top, total, facets) = collect(searcher, &*built.matching, top, params.facets)?;
+            let (top, total, facets) = collect(searcher, &*built.matching, top, params.facets, cancel)?;
             (top, total, facets)
         }
         Sort::DateDescending | Sort::DateAscending => {
@@ -388,7 +422,7 @@ pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams)
                     (key, score)
                 }
             });
-            let (top, total, facets) = collect(searcher, &*built.matching, by_date, params.facets)?;
+            let (top, total, facets) = collect(searcher, &*built.matching, by_date, params.facets, cancel)?;
             (top.into_iter().map(|((_, score), address)| (score, address)).collect(), total, facets)
         }
     };
@@ -398,6 +432,7 @@ pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams)
         highlighter(searcher, built.heading_highlight, fields.heading_grams, &params.highlight, MAX_SNIPPET_CHARS)?;
     let mut hits = Vec::with_capacity(addresses.len());
     for (score, address) in addresses {
+        cancel.check()?;
         let document: TantivyDocument = searcher.doc(address)?;
         let body = stored_text(&document, fields.body).unwrap_or_default();
         let title = stored_text(&document, fields.title).unwrap_or_default();
@@ -419,19 +454,25 @@ pub fn execute(searcher: &Searcher, fields: &IndexFields, params: &SearchParams)
 type Collected<S> = (Vec<(S, DocAddress)>, usize, Option<FacetCounts>);
 
 /// Collects the top documents, the total and (when asked) facet counts in one pass.
-fn collect<C, S>(searcher: &Searcher, query: &dyn Query, top: C, with_facets: bool) -> Result<Collected<S>, SearchError>
+fn collect<C, S>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: C,
+    with_facets: bool,
+    cancel: &Cancellation,
+) -> Result<Collected<S>, SearchError>
 where
     C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
 {
     if !with_facets {
-        let (top, total) = searcher.search(query, &(top, Count))?;
+        let (top, total) = searcher.search(query, &Cancellable::new((top, Count), cancel))?;
         return Ok((top, total, None));
     }
     let mut facets = FacetCollector::for_field("facets");
     for root in ["/paper", "/month", "/author", "/kind"] {
         facets.add_facet(root);
     }
-    let (top, total, counts) = searcher.search(query, &(top, Count, facets))?;
+    let (top, total, counts) = searcher.search(query, &Cancellable::new((top, Count, facets), cancel))?;
     let values = |root: &str| -> Vec<(String, u64)> {
         counts
             .top_k(root, FACET_VALUES)
@@ -596,13 +637,13 @@ mod tests {
 
     #[test]
     fn validates_page_size_filters_and_highlights() {
-        assert_eq!(page_size(0).unwrap(), DEFAULT_PAGE_SIZE);
-        assert!(page_size(101).is_err());
-        assert!(page_size(-1).is_err());
-        assert!(Filter::parse(vec![], "2021-13-01", "", vec![], "", vec![]).is_err());
-        assert!(Filter::parse(vec![], "2021-05-01", "2021-04-01", vec![], "", vec![]).is_err());
-        assert!(Filter::parse(vec![], "", "", vec![], "video", vec![]).is_err());
-        assert_eq!(Highlight::parse("", "", 0).unwrap(), Highlight::default());
-        assert!(Highlight::parse("", "", 5000).is_err());
+        assert_eq!(page_size(0, MAX_PAGE_SIZE).unwrap(), DEFAULT_PAGE_SIZE);
+        assert!(page_size(101, MAX_PAGE_SIZE).is_err());
+        assert!(page_size(-1, MAX_PAGE_SIZE).is_err());
+        assert!(Filter::parse(vec![], "2021-13-01", "", vec![], "", vec![], MAX_FILTER_VALUES).is_err());
+        assert!(Filter::parse(vec![], "2021-05-01", "2021-04-01", vec![], "", vec![], MAX_FILTER_VALUES).is_err());
+        assert!(Filter::parse(vec![], "", "", vec![], "video", vec![], MAX_FILTER_VALUES).is_err());
+        assert_eq!(Highlight::parse("", "", 0, MAX_SNIPPET_CHARS).unwrap(), Highlight::default());
+        assert!(Highlight::parse("", "", 5000, MAX_SNIPPET_CHARS).is_err());
     }
 }

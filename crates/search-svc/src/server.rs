@@ -11,6 +11,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Identity, ServerTlsConfig};
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
 
@@ -18,7 +20,9 @@ use baokan_common::metrics_http::{serve_metrics, MetricsListen};
 use tracing::field::Empty;
 
 use crate::analyzer::{self, ANALYSIS_VERSION};
+use crate::auth::{AuthInterceptor, AuthTokens};
 use crate::index::{ArticleIndex, CommitState, IndexError};
+use crate::limits::Limits;
 use crate::metrics::{renderer, SearchMetrics};
 use crate::observe::ObserveLayer;
 use crate::proto::search_service_server::SearchServiceServer;
@@ -39,6 +43,41 @@ pub struct ServerConfig {
     pub database_patience: Duration,
     /// Where the Prometheus endpoint listens, or off.
     pub metrics_listen: MetricsListen,
+    /// Request limits.
+    pub limits: Limits,
+    /// Bearer tokens required by the search service (None: no authentication).
+    pub auth: Option<AuthTokens>,
+    /// Server certificate chain and private key, PEM (None: plaintext).
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A server certificate chain and its private key, both PEM.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    pub certificate_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsIdentity(..)")
+    }
+}
+
+impl ServerConfig {
+    /// A plaintext configuration with default limits and no authentication.
+    pub fn new(listen: SocketAddr, index_dir: PathBuf, database_url: String) -> Self {
+        ServerConfig {
+            listen,
+            index_dir,
+            database_url,
+            database_patience: Duration::from_secs(60),
+            metrics_listen: MetricsListen::Off,
+            limits: Limits::default(),
+            auth: None,
+            tls: None,
+        }
+    }
 }
 
 /// Errors that prevent the server from starting.
@@ -54,6 +93,10 @@ pub enum StartError {
     Listen { address: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Metrics(#[from] baokan_common::metrics_http::MetricsError),
+    #[error(transparent)]
+    Limits(#[from] crate::limits::LimitsError),
+    #[error("TLS setup failed (check --tls-cert and --tls-key): {0}")]
+    Tls(#[source] tonic::transport::Error),
     #[error("reflection setup failed: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("startup task failed: {0}")]
@@ -97,6 +140,7 @@ impl RunningServer {
 
 /// Starts the server: connects, opens the index, binds, serves.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+    config.limits.validate()?;
     let (pool, instance) =
         match baokan_common::db::connect_with_retry(&config.database_url, 8, config.database_patience).await {
             Ok(pool) => {
@@ -165,7 +209,22 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             Some(serve_metrics(address, render, shutdown_rx.clone()).await?.local_addr)
         }
     };
-    let service = SearchServiceImpl { index, pool, status };
+    let limits = config.limits.clone();
+    let service = SearchServiceImpl::new(index, pool, status, limits.clone());
+    let search_service = InterceptedService::new(
+        SearchServiceServer::new(service)
+            .max_decoding_message_size(limits.max_request_bytes)
+            .max_encoding_message_size(limits.max_response_bytes),
+        AuthInterceptor(config.auth.clone()),
+    );
+    if config.auth.is_some() {
+        info!("bearer-token authentication on for baokan.v1.SearchService");
+    }
+    let mut builder = tonic::transport::Server::builder().timeout(limits.request_timeout);
+    if let Some(identity) = &config.tls {
+        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.certificate_pem, &identity.key_pem));
+        builder = builder.tls_config(tls).map_err(StartError::Tls)?;
+    }
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -173,7 +232,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let local_addr = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
     let mut server_shutdown = shutdown_rx;
     let server = tokio::spawn(
-        tonic::transport::Server::builder()
+        builder
             .trace_fn(
                 |request| tracing::info_span!("grpc", method = %request.uri().path(), query = Empty, hits = Empty),
             )
@@ -181,11 +240,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(SearchServiceServer::new(service))
+            .add_service(search_service)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 let _ = server_shutdown.wait_for(|stop| *stop).await;
             }),
     );
-    info!(address = %local_addr, "baokan-search listening");
+    info!(address = %local_addr, tls = config.tls.is_some(), "baokan-search listening");
     Ok(RunningServer { local_addr, metrics_addr, shutdown, server, follower })
 }

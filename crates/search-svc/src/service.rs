@@ -8,10 +8,12 @@ use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use tracing::info;
 
+use crate::cancel::Cancellation;
 use crate::document::{load_article, ArticleRow};
 use crate::error::SearchError;
 use crate::explore::{matching_ids, more_like_this, suggest, trend, Interval};
 use crate::index::ArticleIndex;
+use crate::limits::{Admission, Limits};
 use crate::proto::search_service_server::SearchService;
 use crate::proto::{
     Article, GetArticleRequest, GetArticleResponse, GetIndexStatusRequest, GetIndexStatusResponse, SearchHit,
@@ -22,7 +24,9 @@ use crate::proto::{
     TrendBucket, TrendInterval, TrendRequest, TrendResponse, VerifyIndexRequest, VerifyIndexResponse,
 };
 use crate::query::parse_query;
-use crate::search::{decode_page_token, execute, page_size, FacetCounts, Filter, Highlight, Hit, SearchParams, Sort};
+use crate::search::{
+    decode_page_token, execute_cancellable, page_size, FacetCounts, Filter, Highlight, Hit, SearchParams, Sort,
+};
 use crate::sync::SyncStatus;
 
 /// Serves searches from the index and article look-ups from PostgreSQL.
@@ -33,6 +37,10 @@ pub struct SearchServiceImpl {
     pub pool: PgPool,
     /// Sync progress, for GetIndexStatus.
     pub status: Arc<SyncStatus>,
+    /// What one request may ask.
+    pub limits: Arc<Limits>,
+    /// Concurrency permits.
+    pub admission: Admission,
 }
 
 /// Articles read from PostgreSQL per batch of an export.
@@ -41,17 +49,107 @@ const EXPORT_BATCH: usize = 200;
 const DEFAULT_SUGGESTIONS: usize = 10;
 const MAX_SUGGESTIONS: usize = 50;
 
+/// Spaces out an export's articles to at most `rate` per second on average
+/// (0: no limit); short bursts are allowed, so the pace holds at any rate.
+struct ExportPace {
+    rate: u32,
+    started: std::time::Instant,
+    sent: u64,
+}
+
+impl ExportPace {
+    fn new(rate: u32) -> Self {
+        ExportPace { rate, started: std::time::Instant::now(), sent: 0 }
+    }
+
+    async fn wait_turn(&mut self) {
+        if self.rate == 0 {
+            return;
+        }
+        let due = std::time::Duration::from_secs_f64(self.sent as f64 / f64::from(self.rate));
+        self.sent += 1;
+        let elapsed = self.started.elapsed();
+        if due > elapsed + std::time::Duration::from_millis(1) {
+            tokio::time::sleep(due - elapsed).await;
+        }
+    }
+}
+
 /// The stream of articles an export sends.
 type ArticleStream = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<Article, Status>> + Send>>;
 
 impl SearchServiceImpl {
-    /// Runs blocking index work on the blocking pool.
+    /// Creates the service with its limits.
+    pub fn new(index: Arc<ArticleIndex>, pool: PgPool, status: Arc<SyncStatus>, limits: Limits) -> Self {
+        let admission = Admission::new(&limits);
+        SearchServiceImpl { index, pool, status, limits: Arc::new(limits), admission }
+    }
+
+    /// Runs blocking index work on the blocking pool. If the request is
+    /// dropped (client cancelled, deadline passed), work that has not started
+    /// is skipped.
     async fn on_index<T: Send + 'static>(
         &self,
         work: impl FnOnce(&ArticleIndex) -> Result<T, SearchError> + Send + 'static,
     ) -> Result<T, SearchError> {
         let index = Arc::clone(&self.index);
-        tokio::task::spawn_blocking(move || work(&index)).await?
+        let cancel = Cancellation::new();
+        let _cancel_on_drop = cancel.on_drop();
+        tokio::task::spawn_blocking(
+            move || if cancel.is_cancelled() { Err(SearchError::Cancelled) } else { work(&index) },
+        )
+        .await?
+    }
+
+    /// Validates an optional filter.
+    fn filter_from(&self, filter: Option<crate::proto::SearchFilter>) -> Result<Filter, SearchError> {
+        match filter {
+            Some(f) => Filter::parse(
+                f.papers,
+                &f.date_from,
+                &f.date_to,
+                f.pages,
+                &f.kind,
+                f.authors,
+                self.limits.max_filter_values,
+            ),
+            None => Ok(Filter::default()),
+        }
+    }
+
+    /// Checks and parses a query against the limits.
+    fn parse_limited(&self, query: &str) -> Result<crate::query::QueryNode, SearchError> {
+        self.limits.check_query_text(query)?;
+        let parsed = parse_query(query)?;
+        self.limits.check_query_terms(&parsed)?;
+        Ok(parsed)
+    }
+
+    /// Validates a search request into parameters and the page token's snapshot.
+    fn search_params(&self, request: &SearchRequest) -> Result<(SearchParams, Option<u64>), SearchError> {
+        let query = self.parse_limited(&request.query)?;
+        let filter = self.filter_from(request.filter.clone())?;
+        let sort = match SortOrder::try_from(request.sort) {
+            Ok(SortOrder::Relevance) => Sort::Relevance,
+            Ok(SortOrder::DateDesc) => Sort::DateDescending,
+            Ok(SortOrder::DateAsc) => Sort::DateAscending,
+            Err(_) => return Err(SearchError::InvalidArgument(format!("unknown sort order {}", request.sort))),
+        };
+        let highlight = match &request.highlight {
+            Some(h) => Highlight::parse(&h.pre_tag, &h.post_tag, h.snippet_chars, self.limits.max_snippet_chars)?,
+            None => Highlight::default(),
+        };
+        let token = decode_page_token(&request.page_token)?;
+        let params = SearchParams {
+            query,
+            page_size: page_size(request.page_size, self.limits.max_page_size)?,
+            offset: token.offset,
+            filter,
+            sort,
+            highlight,
+            facets: request.facets,
+        };
+        Ok((params, token.generation))
     }
 }
 
@@ -62,14 +160,6 @@ fn record_on_span(query: &str, hits: u64) {
     span.record("hits", hits);
 }
 
-/// Validates an optional filter.
-fn filter_from(filter: Option<crate::proto::SearchFilter>) -> Result<Filter, SearchError> {
-    match filter {
-        Some(f) => Filter::parse(f.papers, &f.date_from, &f.date_to, f.pages, &f.kind, f.authors),
-        None => Ok(Filter::default()),
-    }
-}
-
 #[tonic::async_trait]
 impl SearchService for SearchServiceImpl {
     type ExportStream = ArticleStream;
@@ -78,6 +168,7 @@ impl SearchService for SearchServiceImpl {
         &self,
         _request: Request<VerifyIndexRequest>,
     ) -> Result<Response<VerifyIndexResponse>, Status> {
+        let _permit = self.admission.request()?;
         let indexed = self.on_index(|index| crate::verify::index_checksums(&index.reader.searcher())).await?;
         let report = crate::verify::verify(&self.pool, indexed).await?;
         info!(differences = report.differences, "index verified");
@@ -93,8 +184,9 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn more_like_this(&self, request: Request<MoreLikeThisRequest>) -> Result<Response<SearchResponse>, Status> {
+        let _permit = self.admission.request()?;
         let request = request.into_inner();
-        let limit = page_size(request.page_size)?;
+        let limit = page_size(request.page_size, self.limits.max_page_size)?;
         let id = request.article_id;
         if id <= 0 {
             return Err(SearchError::InvalidArgument(format!("article_id must be positive, got {id}")).into());
@@ -111,6 +203,7 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn suggest(&self, request: Request<SuggestRequest>) -> Result<Response<SuggestResponse>, Status> {
+        let _permit = self.admission.request()?;
         let request = request.into_inner();
         let limit = match request.limit {
             0 => DEFAULT_SUGGESTIONS,
@@ -122,8 +215,12 @@ impl SearchService for SearchServiceImpl {
             n => n as usize,
         };
         let prefix = request.prefix;
-        if prefix.chars().count() > crate::query::MAX_QUERY_CHARS {
-            return Err(SearchError::InvalidArgument("prefix is too long".into()).into());
+        if prefix.chars().count() > self.limits.max_query_chars {
+            return Err(SearchError::InvalidArgument(format!(
+                "prefix is longer than {} characters (--max-query-chars)",
+                self.limits.max_query_chars
+            ))
+            .into());
         }
         let suggestions = self.on_index(move |index| suggest(&index.searcher(), &index.fields, &prefix, limit)).await?;
         Ok(Response::new(SuggestResponse {
@@ -135,9 +232,10 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn trend(&self, request: Request<TrendRequest>) -> Result<Response<TrendResponse>, Status> {
+        let _permit = self.admission.request()?;
         let request = request.into_inner();
-        let query = parse_query(&request.query).map_err(SearchError::from)?;
-        let filter = filter_from(request.filter)?;
+        let query = self.parse_limited(&request.query)?;
+        let filter = self.filter_from(request.filter)?;
         let interval = match TrendInterval::try_from(request.interval) {
             Ok(TrendInterval::Month) => Interval::Month,
             Ok(TrendInterval::Day) => Interval::Day,
@@ -154,14 +252,19 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn export(&self, request: Request<ExportRequest>) -> Result<Response<Self::ExportStream>, Status> {
+        let request_permit = self.admission.request()?;
+        let export_permit = self.admission.export()?;
         let request = request.into_inner();
-        let query = parse_query(&request.query).map_err(SearchError::from)?;
-        let filter = filter_from(request.filter)?;
+        let query = self.parse_limited(&request.query)?;
+        let filter = self.filter_from(request.filter)?;
         let ids = self.on_index(move |index| matching_ids(&index.searcher(), &index.fields, &query, &filter)).await?;
         record_on_span(&request.query, ids.len() as u64);
         let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_BATCH);
         let pool = self.pool.clone();
+        let mut pace = ExportPace::new(self.limits.export_articles_per_second);
         tokio::spawn(async move {
+            // Both permits are held until the stream ends (or the client leaves).
+            let _permits = (request_permit, export_permit);
             for batch in ids.chunks(EXPORT_BATCH) {
                 let rows = match crate::document::load_articles(&pool, batch).await {
                     Ok(mut rows) => {
@@ -174,6 +277,7 @@ impl SearchService for SearchServiceImpl {
                     }
                 };
                 for row in rows {
+                    pace.wait_turn().await;
                     if sender.send(Ok(row_to_proto(row))).await.is_err() {
                         return; // the client went away
                     }
@@ -184,15 +288,18 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
+        let _permit = self.admission.request()?;
         let request = request.into_inner();
         tracing::Span::current().record("query", request.query.as_str());
-        let (params, generation) = search_params(&request).inspect_err(|e| {
+        let (params, generation) = self.search_params(&request).inspect_err(|e| {
             info!(error = %e, "search rejected");
         })?;
         let index = Arc::clone(&self.index);
+        let cancel = Cancellation::new();
+        let _cancel_on_drop = cancel.on_drop();
         let results = tokio::task::spawn_blocking(move || {
             let searcher = index.searcher_at(generation);
-            execute(&searcher, &index.fields, &params)
+            execute_cancellable(&searcher, &index.fields, &params, &cancel)
         })
         .await
         .map_err(SearchError::from)??;
@@ -206,6 +313,7 @@ impl SearchService for SearchServiceImpl {
     }
 
     async fn get_article(&self, request: Request<GetArticleRequest>) -> Result<Response<GetArticleResponse>, Status> {
+        let _permit = self.admission.request()?;
         let id = request.into_inner().id;
         if id <= 0 {
             return Err(SearchError::InvalidArgument(format!("article id must be positive, got {id}")).into());
@@ -221,6 +329,7 @@ impl SearchService for SearchServiceImpl {
         &self,
         _request: Request<GetIndexStatusRequest>,
     ) -> Result<Response<GetIndexStatusResponse>, Status> {
+        let _permit = self.admission.request()?;
         let applied_sequence = self.status.applied_sequence.load(Ordering::SeqCst);
         let latest: Result<Option<i64>, sqlx::Error> =
             sqlx::query_scalar("SELECT max(sequence) FROM article_changes").fetch_one(&self.pool).await;
@@ -242,35 +351,6 @@ impl SearchService for SearchServiceImpl {
 }
 
 /// Validates a request into search parameters and the snapshot its page token names.
-fn search_params(request: &SearchRequest) -> Result<(SearchParams, Option<u64>), SearchError> {
-    let query = parse_query(&request.query)?;
-    let filter = match request.filter.clone() {
-        Some(f) => Filter::parse(f.papers, &f.date_from, &f.date_to, f.pages, &f.kind, f.authors)?,
-        None => Filter::default(),
-    };
-    let sort = match SortOrder::try_from(request.sort) {
-        Ok(SortOrder::Relevance) => Sort::Relevance,
-        Ok(SortOrder::DateDesc) => Sort::DateDescending,
-        Ok(SortOrder::DateAsc) => Sort::DateAscending,
-        Err(_) => return Err(SearchError::InvalidArgument(format!("unknown sort order {}", request.sort))),
-    };
-    let highlight = match &request.highlight {
-        Some(h) => Highlight::parse(&h.pre_tag, &h.post_tag, h.snippet_chars)?,
-        None => Highlight::default(),
-    };
-    let token = decode_page_token(&request.page_token)?;
-    let params = SearchParams {
-        query,
-        page_size: page_size(request.page_size)?,
-        offset: token.offset,
-        filter,
-        sort,
-        highlight,
-        facets: request.facets,
-    };
-    Ok((params, token.generation))
-}
-
 fn facets_to_proto(facets: FacetCounts) -> Facets {
     let counts =
         |values: Vec<(String, u64)>| values.into_iter().map(|(value, count)| FacetCount { value, count }).collect();

@@ -183,6 +183,21 @@ fn bad_settings_are_refused_at_start_with_one_clear_line() {
             stderr.lines().filter(|line| line.contains("error") || line.contains("BAOKAN")).collect();
         assert!(!lines.is_empty() && lines.len() <= 2, "one clear line, not a trace: {stderr}");
     }
+    // Settings checked after parsing: exit 1, one line, before any connection.
+    let later: [BadSetting; 3] = [
+        (&["--max-page-size", "0"], &[], "--max-page-size must be between 1 and 1000, got 0"),
+        (&[], &[("BAOKAN_AUTH_TOKENS", "short")], "BAOKAN_AUTH_TOKENS entry 1: a token is shorter than 16 characters"),
+        (&["--auth-tokens-file", "/no/such/tokens"], &[], "cannot read the token file /no/such/tokens"),
+    ];
+    for (args, env, expected) in later {
+        let (code, stderr) = run_binary(search, args, env);
+        assert_eq!(code, Some(1), "{args:?} {env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?} {env:?}: {stderr}");
+    }
+    let (code, stderr) = run_binary(search, &["--tls-cert", "cert.pem"], &[]);
+    assert_eq!(code, Some(2), "a certificate without its key: {stderr}");
+    assert!(stderr.contains("--tls-key"), "{stderr}");
 }
 
 /// Every `env = "..."` name a binary's `--help` shows, over all subcommands.

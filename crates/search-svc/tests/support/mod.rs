@@ -28,15 +28,18 @@ pub struct Harness {
 
 pub async fn start_server(database_url: &str, index_dir: &Path) -> (RunningServer, SearchServiceClient<Channel>) {
     baokan_common::telemetry::init_for_tests();
-    let server = start(ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        index_dir: index_dir.to_path_buf(),
-        database_url: database_url.to_string(),
+    let config = ServerConfig {
         database_patience: Duration::from_secs(5),
         metrics_listen: "127.0.0.1:0".parse().unwrap(),
-    })
-    .await
-    .expect("server starts");
+        ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), index_dir.to_path_buf(), database_url.to_string())
+    };
+    start_server_with(config).await
+}
+
+/// Starts a server with this configuration and waits until it has caught up.
+pub async fn start_server_with(config: ServerConfig) -> (RunningServer, SearchServiceClient<Channel>) {
+    baokan_common::telemetry::init_for_tests();
+    let server = start(config).await.expect("server starts");
     let mut client =
         SearchServiceClient::connect(format!("http://{}", server.local_addr)).await.expect("client connects");
     let deadline = Instant::now() + Duration::from_secs(20);
