@@ -5,12 +5,16 @@
 pub mod decode;
 pub mod evaluate;
 pub mod json;
+pub mod jumps;
+pub mod links;
 pub mod metadata;
 pub mod metrics;
+pub mod names;
 pub mod page_file;
 pub mod parse;
 pub mod progress;
 pub mod run;
+pub mod simhash;
 pub mod store;
 pub mod text;
 pub mod watch;

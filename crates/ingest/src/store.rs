@@ -133,20 +133,36 @@ async fn write_articles(
     page_id: i64,
     articles: &[ParsedArticle],
 ) -> Result<(), StoreError> {
-    let batch = serde_json::to_value(articles)?;
+    let batch = serde_json::Value::Array(
+        articles
+            .iter()
+            .map(|article| derived_fields(article).map(serde_json::Value::Object))
+            .collect::<Result<_, _>>()?,
+    );
     sqlx::query(
-        "INSERT INTO articles (page_id, ordinal, kind, kicker, title, subtitle, authors, source, dateline, paragraphs, jumps, extra)
+        "INSERT INTO articles (page_id, ordinal, kind, kicker, title, subtitle, authors, source, dateline, paragraphs, jumps, extra,
+                              dateline_city, continues_to, continued_from, persons, places, orgs, simhash)
          SELECT $1, (item.ordinal - 1)::int, item.a->>'kind', item.a->>'kicker', item.a->>'title', item.a->>'subtitle',
                 ARRAY(SELECT jsonb_array_elements_text(item.a->'authors')),
                 item.a->>'source', item.a->>'dateline',
                 ARRAY(SELECT jsonb_array_elements_text(item.a->'paragraphs')),
                 ARRAY(SELECT jsonb_array_elements_text(item.a->'jumps')),
-                jsonb_build_object('column', item.a->'column', 'sections', item.a->'sections')
+                jsonb_build_object('column', item.a->'column', 'sections', item.a->'sections'),
+                item.a->>'dateline_city',
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'continues_to'))::int[],
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'continued_from'))::int[],
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'persons')),
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'places')),
+                ARRAY(SELECT jsonb_array_elements_text(item.a->'orgs')),
+                (item.a->>'simhash')::bigint
          FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS item(a, ordinal)
          ON CONFLICT (page_id, ordinal) DO UPDATE SET
                 kind = EXCLUDED.kind, kicker = EXCLUDED.kicker, title = EXCLUDED.title, subtitle = EXCLUDED.subtitle,
                 authors = EXCLUDED.authors, source = EXCLUDED.source, dateline = EXCLUDED.dateline,
-                paragraphs = EXCLUDED.paragraphs, jumps = EXCLUDED.jumps, extra = EXCLUDED.extra",
+                paragraphs = EXCLUDED.paragraphs, jumps = EXCLUDED.jumps, extra = EXCLUDED.extra,
+                dateline_city = EXCLUDED.dateline_city, continues_to = EXCLUDED.continues_to,
+                continued_from = EXCLUDED.continued_from, persons = EXCLUDED.persons, places = EXCLUDED.places,
+                orgs = EXCLUDED.orgs, simhash = EXCLUDED.simhash",
     )
     .bind(page_id)
     .bind(batch)
@@ -157,7 +173,39 @@ async fn write_articles(
         .bind(articles.len() as i32)
         .execute(&mut **transaction)
         .await?;
+    let learned: Vec<String> = articles.iter().flat_map(crate::names::learnable_names).collect();
+    if !learned.is_empty() {
+        sqlx::query("INSERT INTO dictionary_words (word, source) SELECT DISTINCT unnest($1::text[]), 'byline' ON CONFLICT DO NOTHING")
+            .bind(&learned)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    crate::links::link_continuations(transaction, page_id).await?;
+    crate::links::group_wire_copies(transaction, page_id).await?;
     Ok(())
+}
+
+/// An article as stored: the parser's fields plus what is derived from
+/// them (dateline city, jump targets, names, SimHash).
+fn derived_fields(article: &ParsedArticle) -> Result<serde_json::Map<String, serde_json::Value>, serde_json::Error> {
+    let serde_json::Value::Object(mut fields) = serde_json::to_value(article)? else {
+        return Ok(serde_json::Map::new());
+    };
+    let (continues_to, continued_from) = crate::jumps::jump_targets(&article.jumps);
+    let city = article.dateline.as_deref().and_then(crate::parse::dateline::dateline_city);
+    let names = crate::names::names_of(article);
+    fields.insert("dateline_city".into(), serde_json::to_value(city)?);
+    fields.insert("continues_to".into(), serde_json::to_value(continues_to)?);
+    fields.insert("continued_from".into(), serde_json::to_value(continued_from)?);
+    fields.insert("persons".into(), serde_json::to_value(names.persons)?);
+    fields.insert("places".into(), serde_json::to_value(names.places)?);
+    fields.insert("orgs".into(), serde_json::to_value(names.orgs)?);
+    // As text: JSON numbers would lose the low bits of a 64-bit value.
+    fields.insert(
+        "simhash".into(),
+        serde_json::to_value(crate::simhash::simhash(&article.paragraphs).map(|h| h.to_string()))?,
+    );
+    Ok(fields)
 }
 
 /// Deletes pages (and, by cascade, their articles, which the change log

@@ -28,30 +28,102 @@ pub struct ArticleRow {
     pub issue_month_day: Option<String>,
     pub page_number: Option<i32>,
     pub source_path: String,
+    pub dateline_city: Option<String>,
+    pub persons: Vec<String>,
+    pub places: Vec<String>,
+    pub orgs: Vec<String>,
+    pub wire_group: Option<i64>,
+    /// Pages named by the article's jump lines (not indexed).
+    pub continues_to: Vec<i32>,
+    pub continued_from: Vec<i32>,
+    /// The part this one continues, when it is a later part of a story.
+    #[sqlx(skip)]
+    pub part_of: Option<i64>,
+    /// For a first part: the later parts' ids and paragraphs, in order.
+    #[sqlx(skip)]
+    pub parts: Vec<(i64, Vec<String>)>,
 }
 
 const SELECT_ARTICLES: &str = "SELECT a.id, a.page_id, a.ordinal, a.kind, a.kicker, a.title, a.subtitle, a.authors,
         a.source, a.dateline, a.paragraphs, a.jumps, p.paper, p.issue_date, p.issue_month_day,
-        p.page_number, p.source_path
+        p.page_number, p.source_path, a.dateline_city, a.persons, a.places, a.orgs, a.wire_group,
+        a.continues_to, a.continued_from
      FROM articles a JOIN pages p ON p.id = a.page_id";
+
+/// Longest chain of continued parts followed.
+const MAX_PARTS: i32 = 16;
+
+/// Fills in continuation links: each row's predecessor, and for first
+/// parts, the later parts with their text (indexed with the first part).
+async fn attach_parts(pool: &PgPool, rows: &mut [ArticleRow]) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let heads: Vec<(i64, i64)> = sqlx::query_as("SELECT tail_id, head_id FROM continuations WHERE tail_id = ANY($1)")
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?;
+    let heads: std::collections::HashMap<i64, i64> = heads.into_iter().collect();
+    let parts: Vec<(i64, i64, Vec<String>)> = sqlx::query_as(
+        "WITH RECURSIVE chain(root, id, depth) AS (
+             SELECT c.head_id, c.tail_id, 1 FROM continuations c WHERE c.head_id = ANY($1)
+             UNION ALL
+             SELECT chain.root, c.tail_id, chain.depth + 1 FROM chain JOIN continuations c ON c.head_id = chain.id
+             WHERE chain.depth < $2)
+         SELECT chain.root, chain.id, a.paragraphs FROM chain JOIN articles a ON a.id = chain.id
+         ORDER BY chain.root, chain.depth, chain.id",
+    )
+    .bind(&ids)
+    .bind(MAX_PARTS)
+    .fetch_all(pool)
+    .await?;
+    let mut by_root: std::collections::HashMap<i64, Vec<(i64, Vec<String>)>> = std::collections::HashMap::new();
+    for (root, id, paragraphs) in parts {
+        by_root.entry(root).or_default().push((id, paragraphs));
+    }
+    for row in rows.iter_mut() {
+        row.part_of = heads.get(&row.id).copied();
+        if row.part_of.is_none() {
+            row.parts = by_root.remove(&row.id).unwrap_or_default();
+        }
+    }
+    Ok(())
+}
 
 /// Loads the current rows of the given articles (missing ids were deleted).
 pub async fn load_articles(pool: &PgPool, ids: &[i64]) -> Result<Vec<ArticleRow>, sqlx::Error> {
-    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = ANY($1)")).bind(ids).fetch_all(pool).await
+    let mut rows = sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = ANY($1)"))
+        .bind(ids)
+        .fetch_all(pool)
+        .await?;
+    attach_parts(pool, &mut rows).await?;
+    Ok(rows)
 }
 
 /// Loads up to `limit` articles with ids above `after`, in id order.
 pub async fn load_articles_after(pool: &PgPool, after: i64, limit: i64) -> Result<Vec<ArticleRow>, sqlx::Error> {
-    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id > $1 ORDER BY a.id LIMIT $2"))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
+    let mut rows =
+        sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id > $1 ORDER BY a.id LIMIT $2"))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    attach_parts(pool, &mut rows).await?;
+    Ok(rows)
 }
 
 /// Loads one article.
 pub async fn load_article(pool: &PgPool, id: i64) -> Result<Option<ArticleRow>, sqlx::Error> {
-    sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.id = $1")).bind(id).fetch_optional(pool).await
+    Ok(load_articles(pool, &[id]).await?.pop())
+}
+
+/// Loads the articles of one page in reading order.
+pub async fn load_page_articles(pool: &PgPool, page_id: i64) -> Result<Vec<ArticleRow>, sqlx::Error> {
+    let mut rows =
+        sqlx::query_as::<_, ArticleRow>(&format!("{SELECT_ARTICLES} WHERE a.page_id = $1 ORDER BY a.ordinal"))
+            .bind(page_id)
+            .fetch_all(pool)
+            .await?;
+    attach_parts(pool, &mut rows).await?;
+    Ok(rows)
 }
 
 impl ArticleRow {
@@ -92,13 +164,22 @@ impl ArticleRow {
             &self.dateline,
             &self.paper,
             &self.issue_month_day,
+            &self.dateline_city,
         ] {
             feed(part.as_deref().unwrap_or("\u{0}"));
         }
-        for list in [&self.authors, &self.paragraphs] {
+        for list in [&self.authors, &self.paragraphs, &self.persons, &self.places, &self.orgs] {
             feed(&list.len().to_string());
             for item in list.iter() {
                 feed(item);
+            }
+        }
+        feed(&self.wire_group.unwrap_or(0).to_string());
+        feed(&self.part_of.unwrap_or(0).to_string());
+        for (id, paragraphs) in &self.parts {
+            feed(&id.to_string());
+            for paragraph in paragraphs {
+                feed(paragraph);
             }
         }
         hash
@@ -146,7 +227,36 @@ impl ArticleRow {
             document.add_facet(fields.facets, Facet::from_path(["author", author.as_str()]));
         }
         document.add_text(fields.source_path, &self.source_path);
-        let body = self.paragraphs.join("\n");
+        let names = [
+            (&self.persons, fields.persons, fields.person_names, "person"),
+            (&self.places, fields.places, fields.place_names, "place"),
+            (&self.orgs, fields.orgs, fields.org_names, "org"),
+        ];
+        for (list, stored, exact, facet) in names {
+            for name in list.iter().filter(|name| !name.is_empty()) {
+                document.add_text(stored, name);
+                document.add_text(exact, name);
+                document.add_facet(fields.facets, Facet::from_path([facet, name.as_str()]));
+            }
+        }
+        if let Some(city) = self.dateline_city.as_deref().filter(|city| !city.is_empty()) {
+            document.add_text(fields.dateline_city, city);
+            document.add_text(fields.city_name, city);
+            document.add_facet(fields.facets, Facet::from_path(["city", city]));
+        }
+        document.add_u64(fields.wire_group, self.wire_group.unwrap_or(0).max(0) as u64);
+        document.add_u64(fields.part_of, self.part_of.unwrap_or(0).max(0) as u64);
+        for (id, _) in &self.parts {
+            document.add_u64(fields.parts, (*id).max(0) as u64);
+        }
+        // A first part is searched with the text of its later parts.
+        let body = self
+            .paragraphs
+            .iter()
+            .chain(self.parts.iter().flat_map(|(_, paragraphs)| paragraphs))
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n");
         let heading = self.heading_text();
         document.add_text(fields.body, &body);
         document.add_text(fields.body_words, &body);

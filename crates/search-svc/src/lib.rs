@@ -6,6 +6,7 @@ pub mod analyzer;
 pub mod auth;
 pub mod cancel;
 pub mod document;
+pub mod editions;
 pub mod error;
 pub mod explore;
 pub mod health_check;

@@ -7,11 +7,12 @@
 //! and     := unary (["AND"] unary)*
 //! unary   := "-" unary | primary
 //! primary := "(" or ")" | [field ":"] (word | "phrase")
-//! field   := title | body | author | paper
+//! field   := title | body | author | reporter | paper | person | place | org | city
 //! ```
 //! Words and phrases match their characters in a row wherever they appear
-//! (spaces and punctuation between characters do not matter); `author:` and
-//! `paper:` match a whole name exactly.
+//! (spaces and punctuation between characters do not matter); `author:`
+//! (`reporter:`), `paper:`, `person:`, `place:`, `org:` and `city:` match a
+//! whole name exactly.
 
 /// Where a term must match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,14 @@ pub enum QueryField {
     Author,
     /// The paper's name, exactly.
     Paper,
+    /// A person named in the article (byline or text), exactly.
+    Person,
+    /// A place named in the article, exactly.
+    Place,
+    /// An organisation named in the article, exactly.
+    Org,
+    /// The city of the article's dateline, exactly.
+    City,
 }
 
 /// A parsed query.
@@ -83,8 +92,12 @@ fn field_named(name: &str) -> Option<QueryField> {
     match name.to_ascii_lowercase().as_str() {
         "title" => Some(QueryField::Title),
         "body" => Some(QueryField::Body),
-        "author" => Some(QueryField::Author),
+        "author" | "reporter" => Some(QueryField::Author),
         "paper" => Some(QueryField::Paper),
+        "person" => Some(QueryField::Person),
+        "place" => Some(QueryField::Place),
+        "org" => Some(QueryField::Org),
+        "city" => Some(QueryField::City),
         _ => None,
     }
 }

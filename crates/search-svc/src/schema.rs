@@ -16,7 +16,8 @@ pub struct IndexFields {
     pub checksum: Field,
     /// Issue date as days since 0001-01-01 (0 when unknown), for sorting and ranges.
     pub issue_day: Field,
-    /// Facet paths /paper/…, /month/…, /day/…, /year/…, /author/…, /kind/….
+    /// Facet paths /paper/…, /month/…, /day/…, /year/…, /author/…, /kind/…,
+    /// /city/…, /person/…, /place/…, /org/….
     pub facets: Field,
     /// Normalised author names, one token each, for exact `author:` matches.
     pub author_names: Field,
@@ -41,6 +42,23 @@ pub struct IndexFields {
     pub heading_grams: Field,
     /// Body as jieba words, not stored.
     pub body_words: Field,
+    /// Normalised person, place and organisation names (exact `person:`, `place:`, `org:`).
+    pub person_names: Field,
+    pub place_names: Field,
+    pub org_names: Field,
+    /// Normalised dateline city (exact `city:`).
+    pub city_name: Field,
+    /// Names as stored, for hits.
+    pub persons: Field,
+    pub places: Field,
+    pub orgs: Field,
+    pub dateline_city: Field,
+    /// Smallest article id of the article's wire copy group (0: none).
+    pub wire_group: Field,
+    /// For a later part of a continued story: the part it continues (0: a first part).
+    pub part_of: Field,
+    /// For a first part: the ids of the later parts, in order.
+    pub parts: Field,
     /// Kicker, title and subtitle as jieba words, not stored.
     pub heading_words: Field,
 }
@@ -62,7 +80,21 @@ impl IndexFields {
             facets: builder.add_facet_field("facets", FacetOptions::default()),
             author_names: builder
                 .add_text_field("author_names", TextOptions::default().set_indexing_options(exact.clone())),
-            paper_name: builder.add_text_field("paper_name", TextOptions::default().set_indexing_options(exact)),
+            paper_name: builder
+                .add_text_field("paper_name", TextOptions::default().set_indexing_options(exact.clone())),
+            person_names: builder
+                .add_text_field("person_names", TextOptions::default().set_indexing_options(exact.clone())),
+            place_names: builder
+                .add_text_field("place_names", TextOptions::default().set_indexing_options(exact.clone())),
+            org_names: builder.add_text_field("org_names", TextOptions::default().set_indexing_options(exact.clone())),
+            city_name: builder.add_text_field("city_name", TextOptions::default().set_indexing_options(exact)),
+            persons: builder.add_text_field("persons", STORED),
+            places: builder.add_text_field("places", STORED),
+            orgs: builder.add_text_field("orgs", STORED),
+            dateline_city: builder.add_text_field("dateline_city", STORED),
+            wire_group: builder.add_u64_field("wire_group", INDEXED | STORED | FAST),
+            part_of: builder.add_u64_field("part_of", INDEXED | STORED),
+            parts: builder.add_u64_field("parts", STORED),
             ordinal: builder.add_u64_field("ordinal", STORED),
             paper: builder.add_text_field("paper", STRING | STORED | FAST),
             issue_date: builder.add_text_field("issue_date", STRING | STORED | FAST),

@@ -10,6 +10,7 @@ use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
 };
+use tantivy::schema::document::Value;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
@@ -37,6 +38,12 @@ const MAX_TAG_CHARS: usize = 64;
 pub const MAX_FILTER_VALUES: usize = 100;
 /// Values returned per facet.
 const FACET_VALUES: usize = 20;
+/// Facets counted when a search asks for them.
+const FACET_ROOTS: [&str; 8] = ["/paper", "/month", "/author", "/kind", "/city", "/person", "/place", "/org"];
+/// Most candidates read to fill a page when wire copies are collapsed.
+const COLLAPSE_WINDOW: usize = 5000;
+/// Most other prints listed per hit.
+const ALSO_IN_LIMIT: usize = 20;
 
 /// Order of hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +164,8 @@ pub struct SearchParams {
     pub sort: Sort,
     pub highlight: Highlight,
     pub facets: bool,
+    /// Show each wire story once, listing its other prints.
+    pub collapse_wire_copies: bool,
 }
 
 /// Validates a page size (0 means the default) against the largest allowed.
@@ -188,9 +197,26 @@ pub struct Hit {
     pub source: String,
     pub dateline: String,
     pub source_path: String,
+    pub dateline_city: String,
+    pub persons: Vec<String>,
+    pub places: Vec<String>,
+    pub orgs: Vec<String>,
+    pub wire_group: i64,
+    pub parts: Vec<i64>,
     pub score: f32,
     pub snippet: String,
     pub title_highlight: String,
+    /// Other prints of the same text, filled when wire copies are collapsed.
+    pub also_in: Vec<WireCopy>,
+}
+
+/// Another print of a hit's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireCopy {
+    pub article_id: i64,
+    pub paper: String,
+    pub issue_date: String,
+    pub page: i32,
 }
 
 /// Hit counts by value, largest first.
@@ -200,6 +226,10 @@ pub struct FacetCounts {
     pub months: Vec<(String, u64)>,
     pub authors: Vec<(String, u64)>,
     pub kinds: Vec<(String, u64)>,
+    pub cities: Vec<(String, u64)>,
+    pub persons: Vec<(String, u64)>,
+    pub places: Vec<(String, u64)>,
+    pub orgs: Vec<(String, u64)>,
 }
 
 /// A page of results.
@@ -237,6 +267,14 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     let core = node_query(fields, &params.query, &mut body_highlight, &mut heading_highlight, &mut ranking)?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
     clauses.extend(filter_clauses(fields, &params.filter));
+    // Later parts of a continued story are found through their first part.
+    clauses.push((
+        Occur::MustNot,
+        Box::new(RangeQuery::new(
+            std::ops::Bound::Included(Term::from_field_u64(fields.part_of, 1)),
+            std::ops::Bound::Unbounded,
+        )),
+    ));
     clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
     Ok(BuiltQuery { matching: Box::new(BooleanQuery::new(clauses)), body_highlight, heading_highlight })
 }
@@ -257,6 +295,10 @@ fn node_query(
             let query: Box<dyn Query> = match field {
                 QueryField::Author => exact_query(fields.author_names, text).ok_or_else(no_characters)?,
                 QueryField::Paper => exact_query(fields.paper_name, text).ok_or_else(no_characters)?,
+                QueryField::Person => exact_query(fields.person_names, text).ok_or_else(no_characters)?,
+                QueryField::Place => exact_query(fields.place_names, text).ok_or_else(no_characters)?,
+                QueryField::Org => exact_query(fields.org_names, text).ok_or_else(no_characters)?,
+                QueryField::City => exact_query(fields.city_name, text).ok_or_else(no_characters)?,
                 QueryField::Title => text_matcher(fields.heading_grams, text).ok_or_else(no_characters)?,
                 QueryField::Body => text_matcher(fields.body, text).ok_or_else(no_characters)?,
                 QueryField::Any => {
@@ -401,7 +443,12 @@ fn execute_inner(
     cancel: &Cancellation,
 ) -> Result<SearchResults, SearchError> {
     let built = build_query(fields, params)?;
-    let top = TopDocs::with_limit(params.page_size).and_offset(params.offset);
+    // Collapsing needs the ranking from the start, then skips repeats.
+    let top = if params.collapse_wire_copies {
+        TopDocs::with_limit(((params.offset + params.page_size) * 4 + 16).min(COLLAPSE_WINDOW))
+    } else {
+        TopDocs::with_limit(params.page_size).and_offset(params.offset)
+    };
     let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, Option<FacetCounts>) = match params.sort {
         Sort::Relevance => {
             let (top, total, facets) = collect(searcher, &*built.matching, top, params.facets, cancel)?;
@@ -426,6 +473,11 @@ fn execute_inner(
             (top.into_iter().map(|((_, score), address)| (score, address)).collect(), total, facets)
         }
     };
+    let addresses = if params.collapse_wire_copies {
+        collapse_wire_copies(searcher, addresses, params.offset, params.page_size)
+    } else {
+        addresses
+    };
     let snippets =
         highlighter(searcher, built.body_highlight, fields.body, &params.highlight, params.highlight.snippet_chars)?;
     let titles =
@@ -439,7 +491,11 @@ fn execute_inner(
         let snippet = marked(&snippets, &body, &params.highlight)
             .unwrap_or_else(|| escape(&leading(&body, params.highlight.snippet_chars)));
         let title_highlight = marked(&titles, &title, &params.highlight).unwrap_or_else(|| escape(&title));
-        hits.push(hit_from_document(&document, fields, score, snippet, title_highlight));
+        let mut hit = hit_from_document(&document, fields, score, snippet, title_highlight);
+        if params.collapse_wire_copies {
+            hit.also_in = other_prints(searcher, fields, hit.wire_group, hit.id)?;
+        }
+        hits.push(hit);
     }
     let next_offset = params.offset + hits.len();
     let next_page_token = if (next_offset as u64) < total as u64 && next_offset <= MAX_OFFSET && !hits.is_empty() {
@@ -469,7 +525,7 @@ where
         return Ok((top, total, None));
     }
     let mut facets = FacetCollector::for_field("facets");
-    for root in ["/paper", "/month", "/author", "/kind"] {
+    for root in FACET_ROOTS {
         facets.add_facet(root);
     }
     let (top, total, counts) = searcher.search(query, &Cancellable::new((top, Count, facets), cancel))?;
@@ -484,6 +540,10 @@ where
         papers: values("/paper"),
         months: values("/month"),
         authors: values("/author"),
+        cities: values("/city"),
+        persons: values("/person"),
+        places: values("/place"),
+        orgs: values("/org"),
         kinds: values("/kind"),
     };
     Ok((top, total, Some(facet_counts)))
@@ -584,10 +644,77 @@ pub(crate) fn hit_from_document(
         source: text(fields.source),
         dateline: text(fields.dateline),
         source_path: text(fields.source_path),
+        dateline_city: text(fields.dateline_city),
+        persons: stored_texts(document, fields.persons),
+        places: stored_texts(document, fields.places),
+        orgs: stored_texts(document, fields.orgs),
+        wire_group: stored_u64(document, fields.wire_group).unwrap_or(0) as i64,
+        parts: document.get_all(fields.parts).filter_map(|v| v.as_u64()).map(|id| id as i64).collect(),
         score,
         snippet,
         title_highlight,
+        also_in: Vec::new(),
     }
+}
+
+/// The wire group of a document from its fast field (0: none).
+fn wire_group_of(searcher: &Searcher, address: DocAddress) -> u64 {
+    searcher
+        .segment_reader(address.segment_ord)
+        .fast_fields()
+        .u64("wire_group")
+        .ok()
+        .and_then(|column| column.first(address.doc_id))
+        .unwrap_or(0)
+}
+
+/// Keeps the best-ranked print of each wire group, then the requested page.
+fn collapse_wire_copies<S>(
+    searcher: &Searcher,
+    ranked: Vec<(S, DocAddress)>,
+    offset: usize,
+    page_size: usize,
+) -> Vec<(S, DocAddress)> {
+    let mut seen = std::collections::HashSet::new();
+    ranked
+        .into_iter()
+        .filter(|(_, address)| {
+            let group = wire_group_of(searcher, *address);
+            group == 0 || seen.insert(group)
+        })
+        .skip(offset)
+        .take(page_size)
+        .collect()
+}
+
+/// The other prints of a wire group, oldest article first.
+fn other_prints(
+    searcher: &Searcher,
+    fields: &IndexFields,
+    group: i64,
+    except: i64,
+) -> Result<Vec<WireCopy>, SearchError> {
+    if group <= 0 {
+        return Ok(Vec::new());
+    }
+    let query = TermQuery::new(Term::from_field_u64(fields.wire_group, group as u64), IndexRecordOption::Basic);
+    let found = searcher.search(&query, &TopDocs::with_limit(ALSO_IN_LIMIT + 1))?;
+    let mut copies = Vec::new();
+    for (_, address) in found {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let id = stored_u64(&document, fields.id).unwrap_or(0) as i64;
+        if id != except {
+            copies.push(WireCopy {
+                article_id: id,
+                paper: stored_text(&document, fields.paper).unwrap_or_default(),
+                issue_date: stored_text(&document, fields.issue_date).unwrap_or_default(),
+                page: stored_u64(&document, fields.page).unwrap_or(0) as i32,
+            });
+        }
+    }
+    copies.sort_by_key(|copy| copy.article_id);
+    copies.truncate(ALSO_IN_LIMIT);
+    Ok(copies)
 }
 
 const TOKEN_PREFIX: &str = "p1:";

@@ -10,6 +10,7 @@ use tracing::info;
 
 use crate::cancel::Cancellation;
 use crate::document::{load_article, ArticleRow};
+use crate::editions;
 use crate::error::SearchError;
 use crate::explore::{matching_ids, more_like_this, suggest, trend, Interval};
 use crate::index::ArticleIndex;
@@ -21,7 +22,11 @@ use crate::proto::{
 };
 use crate::proto::{
     ExportRequest, FacetCount, Facets, MoreLikeThisRequest, SortOrder, SuggestRequest, SuggestResponse, Suggestion,
-    TrendBucket, TrendInterval, TrendRequest, TrendResponse, VerifyIndexRequest, VerifyIndexResponse,
+    TrendBucket, TrendInterval, TrendRequest, TrendResponse, VerifyIndexRequest, VerifyIndexResponse, WireCopy,
+};
+use crate::proto::{
+    GetPageRequest, GetPageResponse, IssueSummary, JumpEntry, ListIssuesRequest, ListIssuesResponse, ListJumpsRequest,
+    ListJumpsResponse, ListPapersRequest, ListPapersResponse, PaperSummary, ReporterRequest, ReporterResponse,
 };
 use crate::query::parse_query;
 use crate::search::{
@@ -148,6 +153,7 @@ impl SearchServiceImpl {
             sort,
             highlight,
             facets: request.facets,
+            collapse_wire_copies: request.collapse_wire_copies,
         };
         Ok((params, token.generation))
     }
@@ -312,6 +318,122 @@ impl SearchService for SearchServiceImpl {
         }))
     }
 
+    async fn list_papers(&self, _request: Request<ListPapersRequest>) -> Result<Response<ListPapersResponse>, Status> {
+        let _permit = self.admission.request()?;
+        let papers = editions::list_papers(&self.pool).await?;
+        Ok(Response::new(ListPapersResponse {
+            papers: papers
+                .into_iter()
+                .map(|row| PaperSummary {
+                    paper: row.paper,
+                    issues: row.issues.max(0) as u64,
+                    pages: row.pages.max(0) as u64,
+                    articles: row.articles.max(0) as u64,
+                    first_issue: row.first_issue.unwrap_or_default(),
+                    last_issue: row.last_issue.unwrap_or_default(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn list_issues(&self, request: Request<ListIssuesRequest>) -> Result<Response<ListIssuesResponse>, Status> {
+        let _permit = self.admission.request()?;
+        let request = request.into_inner();
+        let from = editions::optional_date("date_from", &request.date_from)?;
+        let to = editions::optional_date("date_to", &request.date_to)?;
+        let issues = editions::list_issues(&self.pool, &request.paper, from, to).await?;
+        Ok(Response::new(ListIssuesResponse {
+            issues: issues
+                .into_iter()
+                .map(|row| IssueSummary {
+                    issue_date: row.issue_date,
+                    pages: row.pages,
+                    articles: row.articles.max(0) as u64,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_page(&self, request: Request<GetPageRequest>) -> Result<Response<GetPageResponse>, Status> {
+        let _permit = self.admission.request()?;
+        let request = request.into_inner();
+        if request.paper.is_empty() || request.page <= 0 {
+            return Err(
+                SearchError::InvalidArgument("paper, issue_date and a positive page are required".into()).into()
+            );
+        }
+        let date = editions::optional_date("issue_date", &request.issue_date)?
+            .ok_or_else(|| SearchError::InvalidArgument("issue_date is required".into()))?;
+        let view = editions::get_page(&self.pool, &request.paper, date, request.page).await?;
+        Ok(Response::new(GetPageResponse {
+            page_id: view.page_id,
+            paper: request.paper,
+            issue_date: date.format("%Y-%m-%d").to_string(),
+            page: request.page,
+            source_path: view.source_path,
+            articles: view.articles.into_iter().map(row_to_proto).collect(),
+            previous_page: view.previous_page.unwrap_or(0),
+            next_page: view.next_page.unwrap_or(0),
+        }))
+    }
+
+    async fn list_jumps(&self, request: Request<ListJumpsRequest>) -> Result<Response<ListJumpsResponse>, Status> {
+        let _permit = self.admission.request()?;
+        let request = request.into_inner();
+        let limit = match request.limit {
+            0 => 100,
+            n if (1..=1000).contains(&n) => i64::from(n),
+            n => return Err(SearchError::InvalidArgument(format!("limit must be between 1 and 1000, got {n}")).into()),
+        };
+        let query = editions::JumpQuery {
+            paper: request.paper,
+            from: editions::optional_date("date_from", &request.date_from)?,
+            to: editions::optional_date("date_to", &request.date_to)?,
+            dangling_only: request.dangling_only,
+            limit,
+        };
+        let jumps = editions::list_jumps(&self.pool, &query).await?;
+        Ok(Response::new(ListJumpsResponse {
+            jumps: jumps
+                .into_iter()
+                .map(|jump| JumpEntry {
+                    article: Some(header_only(row_to_proto(jump.article))),
+                    direction: jump.direction,
+                    target_page: jump.target_page,
+                    linked_article_id: jump.linked_article_id.unwrap_or(0),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn reporter(&self, request: Request<ReporterRequest>) -> Result<Response<ReporterResponse>, Status> {
+        let _permit = self.admission.request()?;
+        let request = request.into_inner();
+        let limit = match request.page_size {
+            0 => 20,
+            n if (1..=100).contains(&n) => i64::from(n),
+            n => {
+                return Err(SearchError::InvalidArgument(format!("page_size must be between 1 and 100, got {n}")).into())
+            }
+        };
+        if request.offset < 0 {
+            return Err(SearchError::InvalidArgument("offset must not be negative".into()).into());
+        }
+        record_on_span(&request.name, 0);
+        let view = editions::reporter(&self.pool, &request.name, i64::from(request.offset), limit).await?;
+        let counts = |values: Vec<(String, i64)>| {
+            values.into_iter().map(|(value, count)| FacetCount { value, count: count.max(0) as u64 }).collect()
+        };
+        Ok(Response::new(ReporterResponse {
+            name: view.name,
+            total_articles: view.total.max(0) as u64,
+            articles: view.articles.into_iter().map(|row| header_only(row_to_proto(row))).collect(),
+            months: counts(view.months),
+            papers: counts(view.papers),
+            cities: counts(view.cities),
+        }))
+    }
+
     async fn get_article(&self, request: Request<GetArticleRequest>) -> Result<Response<GetArticleResponse>, Status> {
         let _permit = self.admission.request()?;
         let id = request.into_inner().id;
@@ -359,6 +481,10 @@ fn facets_to_proto(facets: FacetCounts) -> Facets {
         months: counts(facets.months),
         authors: counts(facets.authors),
         kinds: counts(facets.kinds),
+        cities: counts(facets.cities),
+        persons: counts(facets.persons),
+        places: counts(facets.places),
+        orgs: counts(facets.orgs),
     }
 }
 
@@ -381,11 +507,36 @@ fn hit_to_proto(hit: Hit) -> SearchHit {
             ordinal: hit.ordinal,
             page_id: hit.page_id,
             source_path: hit.source_path,
+            dateline_city: hit.dateline_city,
+            persons: hit.persons,
+            places: hit.places,
+            orgs: hit.orgs,
+            wire_group: hit.wire_group,
+            continues_article: 0,
+            parts: hit.parts,
+            continues_on_pages: Vec::new(),
+            continued_from_pages: Vec::new(),
         }),
         score: hit.score,
         snippet: hit.snippet,
         title_highlight: hit.title_highlight,
+        also_in: hit
+            .also_in
+            .into_iter()
+            .map(|copy| WireCopy {
+                article_id: copy.article_id,
+                paper: copy.paper,
+                issue_date: copy.issue_date,
+                page: copy.page,
+            })
+            .collect(),
     }
+}
+
+/// An article without its paragraphs (for lists).
+fn header_only(mut article: Article) -> Article {
+    article.paragraphs.clear();
+    article
 }
 
 fn row_to_proto(row: ArticleRow) -> Article {
@@ -406,5 +557,14 @@ fn row_to_proto(row: ArticleRow) -> Article {
         ordinal: row.ordinal,
         page_id: row.page_id,
         source_path: row.source_path,
+        dateline_city: row.dateline_city.unwrap_or_default(),
+        persons: row.persons,
+        places: row.places,
+        orgs: row.orgs,
+        wire_group: row.wire_group.unwrap_or(0),
+        continues_article: row.part_of.unwrap_or(0),
+        parts: row.parts.into_iter().map(|(id, _)| id).collect(),
+        continues_on_pages: row.continues_to,
+        continued_from_pages: row.continued_from,
     }
 }

@@ -165,6 +165,7 @@ async fn a_client_deadline_is_honoured_and_a_cancelled_search_stops() {
         sort: baokan_search::search::Sort::Relevance,
         highlight: Default::default(),
         facets: true,
+        collapse_wire_copies: false,
     };
     let cancel = Cancellation::new();
     let found = baokan_search::search::execute_cancellable(&searcher, &fields, &params, &cancel).unwrap();

@@ -59,6 +59,21 @@ pub fn parse_dateline(paragraph: &str) -> Option<Dateline> {
     Some(Dateline { dateline, authors, source, month_day })
 }
 
+/// The city a dateline names: `本报太原4月8日讯` → 太原, `新华社北京2月3日电`
+/// → 北京; `None` for `本报讯`, portal datelines and other papers' names.
+pub fn dateline_city(dateline: &str) -> Option<String> {
+    static CITY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:据)?(?:本报|本刊|新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网)(?P<city>\p{Han}{2,6}?)(?:[\d〇一二三四五六七八九十]{1,4}月|[讯电]$)",
+        )
+        .expect("dateline city regex")
+    });
+    let compact: String = dateline.chars().filter(|c| !c.is_whitespace()).collect();
+    let city = CITY.captures(&compact)?.name("city")?.as_str().to_string();
+    let not_a_city = ["记者", "特派", "专电", "综合", "消息", "体育"];
+    (!not_a_city.iter().any(|word| city.contains(word))).then_some(city)
+}
+
 /// Extracts `M月D日` from a dateline.
 fn month_day_in(dateline: &str) -> Option<(u32, u32)> {
     static MONTH_DAY: LazyLock<Regex> =
@@ -108,6 +123,18 @@ mod tests {
             (Some("中新社北京六月五日电"), Some("中新社"))
         );
         assert!(parse_dateline("他通过网络通讯与家人联系。").is_none());
+    }
+
+    #[test]
+    fn names_the_dateline_city() {
+        assert_eq!(dateline_city("本报太原4月8日讯").as_deref(), Some("太原"));
+        assert_eq!(dateline_city("新华社北京2月3日电").as_deref(), Some("北京"));
+        assert_eq!(dateline_city("新华社北京电").as_deref(), Some("北京"));
+        assert_eq!(dateline_city("中新社北京六月五日电").as_deref(), Some("北京"));
+        assert_eq!(dateline_city("本报乌鲁木齐3月1日电").as_deref(), Some("乌鲁木齐"));
+        assert_eq!(dateline_city("本报讯"), None);
+        assert_eq!(dateline_city("新浪体育讯"), None);
+        assert_eq!(dateline_city("南方日报讯"), None);
     }
 
     #[test]

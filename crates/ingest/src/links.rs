@@ -1,0 +1,146 @@
+//! Links between articles, made in the page's transaction after its articles
+//! are written: continuations (a story's parts on two pages of one issue,
+//! joined through their jump lines) and wire copy groups (near-identical
+//! texts anywhere in the archive, found by SimHash bands).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use sqlx::{Postgres, Transaction};
+
+use crate::simhash::MAX_DISTANCE;
+
+/// Character-bigram overlap of two titles (0 to 1), to choose between
+/// candidate parts: a continuation usually repeats or shortens its title.
+fn title_overlap(a: &str, b: &str) -> f64 {
+    let grams = |text: &str| -> HashSet<(char, char)> {
+        let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+        chars.windows(2).map(|pair| (pair[0], pair[1])).collect()
+    };
+    let (a, b) = (grams(a), grams(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    a.intersection(&b).count() as f64 / a.len().min(b.len()) as f64
+}
+
+type Candidate = (i64, i64, i32, i32, Option<String>, Option<String>);
+
+/// Re-links the continuations of one page's articles: a part that jumps to
+/// page Q (`下转第Q版`) joins the part on page Q of the same paper and issue
+/// that jumps back (`上接第P版`). With several candidates, the closest titles
+/// win, then reading order; each part has at most one predecessor.
+/// Returns the number of links made.
+pub async fn link_continuations(transaction: &mut Transaction<'_, Postgres>, page_id: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM continuations WHERE head_id IN (SELECT id FROM articles WHERE page_id = $1)
+                                      OR tail_id IN (SELECT id FROM articles WHERE page_id = $1)",
+    )
+    .bind(page_id)
+    .execute(&mut **transaction)
+    .await?;
+    let candidates: Vec<Candidate> = sqlx::query_as(
+        "SELECT h.id, t.id, h.ordinal, t.ordinal, h.title, t.title
+         FROM pages hp
+         JOIN articles h ON h.page_id = hp.id
+         JOIN pages tp ON tp.paper = hp.paper AND tp.issue_date = hp.issue_date AND tp.id <> hp.id
+         JOIN articles t ON t.page_id = tp.id
+         WHERE (hp.id = $1 OR tp.id = $1)
+           AND tp.page_number = ANY(h.continues_to) AND hp.page_number = ANY(t.continued_from)",
+    )
+    .bind(page_id)
+    .fetch_all(&mut **transaction)
+    .await?;
+    // Tails already linked elsewhere keep their link.
+    let tails: Vec<i64> = candidates.iter().map(|c| c.1).collect();
+    let taken: Vec<i64> = sqlx::query_scalar("SELECT tail_id FROM continuations WHERE tail_id = ANY($1)")
+        .bind(&tails)
+        .fetch_all(&mut **transaction)
+        .await?;
+    let mut taken: BTreeSet<i64> = taken.into_iter().collect();
+    let mut ranked: Vec<(f64, i32, i32, i64, i64)> = candidates
+        .iter()
+        .map(|(head, tail, head_ordinal, tail_ordinal, head_title, tail_title)| {
+            let overlap = title_overlap(head_title.as_deref().unwrap_or(""), tail_title.as_deref().unwrap_or(""));
+            (overlap, *head_ordinal, *tail_ordinal, *head, *tail)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut heads_used: BTreeSet<i64> = BTreeSet::new();
+    let mut links = 0;
+    for (_, _, _, head, tail) in ranked {
+        if taken.contains(&tail) || heads_used.contains(&head) {
+            continue;
+        }
+        sqlx::query("INSERT INTO continuations (head_id, tail_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(head)
+            .bind(tail)
+            .execute(&mut **transaction)
+            .await?;
+        taken.insert(tail);
+        heads_used.insert(head);
+        links += 1;
+    }
+    Ok(links)
+}
+
+/// Groups this page's articles with near-identical texts anywhere in the
+/// archive (SimHash within [`MAX_DISTANCE`] bits, found through four
+/// 16-bit bands). A group is named by its smallest article id; groups that a new
+/// text bridges are merged. Returns how many of the page's articles are in a group.
+pub async fn group_wire_copies(transaction: &mut Transaction<'_, Postgres>, page_id: i64) -> Result<u64, sqlx::Error> {
+    let matches: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "WITH mine AS (SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL)
+         SELECT m.id, o.id, o.wire_group
+         FROM mine m JOIN articles o ON o.id <> m.id AND o.simhash IS NOT NULL
+          AND (((o.simhash >> 48) & 65535) = ((m.simhash >> 48) & 65535)
+            OR ((o.simhash >> 32) & 65535) = ((m.simhash >> 32) & 65535)
+            OR ((o.simhash >> 16) & 65535) = ((m.simhash >> 16) & 65535)
+            OR (o.simhash & 65535) = (m.simhash & 65535))
+          AND bit_count((o.simhash # m.simhash)::bit(64)) <= $2",
+    )
+    .bind(page_id)
+    .bind(MAX_DISTANCE as i32)
+    .fetch_all(&mut **transaction)
+    .await?;
+    // Every article of the page starts ungrouped; matched ones join the smallest id around.
+    sqlx::query("UPDATE articles SET wire_group = NULL WHERE page_id = $1 AND wire_group IS NOT NULL")
+        .bind(page_id)
+        .execute(&mut **transaction)
+        .await?;
+    let mut groups: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for (mine, other, other_group) in matches {
+        let members = groups.entry(mine).or_default();
+        members.insert(mine);
+        members.insert(other);
+        if let Some(group) = other_group {
+            members.insert(group);
+        }
+    }
+    for (mine, members) in &groups {
+        let Some(group) = members.iter().next().copied() else { continue };
+        let ids: Vec<i64> = members.iter().copied().collect();
+        // The article itself, the others, and every member of their old groups.
+        sqlx::query(
+            "UPDATE articles SET wire_group = $1
+             WHERE (id = ANY($2) OR wire_group = ANY($2)) AND wire_group IS DISTINCT FROM $1",
+        )
+        .bind(group)
+        .bind(&ids)
+        .execute(&mut **transaction)
+        .await?;
+        tracing::debug!(article = mine, group, "wire copy grouped");
+    }
+    Ok(groups.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_titles_overlap_and_others_do_not() {
+        assert!(title_overlap("我省各部门联手精心筹备中博会", "精心筹备中博会") > 0.9);
+        assert!(title_overlap("我省各部门联手精心筹备中博会", "当好东道主 喜迎中博会") < 0.3);
+        assert_eq!(title_overlap("", "标题"), 0.0);
+    }
+}
