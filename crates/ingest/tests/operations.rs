@@ -13,6 +13,17 @@ fn seeds() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
 }
 
+/// The seed page files (the folder also holds their `pages.tsv` manifest).
+fn seed_pages() -> Vec<std::path::PathBuf> {
+    let mut pages: Vec<_> = std::fs::read_dir(seeds())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    pages.sort();
+    pages
+}
+
 #[tokio::test]
 async fn a_run_without_a_terminal_prints_progress_lines_and_a_final_one() {
     let database = fresh_database().await;
@@ -28,7 +39,7 @@ async fn a_run_without_a_terminal_prints_progress_lines_and_a_final_one() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let done: Vec<&str> = stderr.lines().filter(|line| line.contains("progress: done")).collect();
     assert_eq!(done.len(), 1, "{stderr}");
-    let seed_files = std::fs::read_dir(seeds()).unwrap().count();
+    let seed_files = seed_pages().len();
     assert!(done[0].contains(&format!("files={seed_files}/{seed_files}")), "{}", done[0]);
     assert!(done[0].contains("articles_per_second="), "{}", done[0]);
     assert!(!stderr.contains('\r'), "no terminal bar when stderr is a pipe");
@@ -64,8 +75,7 @@ async fn watch_serves_metrics_of_pages_by_outcome() {
         .spawn()
         .unwrap();
     let mut copied = 0;
-    for entry in std::fs::read_dir(seeds()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in seed_pages() {
         std::fs::copy(&path, inbox.path().join(path.file_name().unwrap())).unwrap();
         copied += 1;
     }

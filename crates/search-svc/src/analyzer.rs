@@ -12,7 +12,7 @@
 //! - `baokan_exact`: the whole normalised value as one token (author and
 //!   paper names, matched exactly).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 use jieba_rs::{Jieba, TokenizeMode};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -48,12 +48,31 @@ static SIMPLIFIED: LazyLock<Vec<char>> = LazyLock::new(|| {
         .collect()
 });
 
-static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+/// jieba with its built-in dictionary plus the words learned from the
+/// archive (see `dictionary.rs`); learning takes the write lock briefly.
+static JIEBA: LazyLock<RwLock<Jieba>> = LazyLock::new(|| RwLock::new(Jieba::new()));
 
 /// Loads the jieba dictionary now rather than on the first document.
 pub fn warm_up() {
     LazyLock::force(&JIEBA);
     LazyLock::force(&SIMPLIFIED);
+}
+
+/// Adds words (person names) to jieba's dictionary so they segment as one
+/// word from now on; returns the words that were new to it. Words are
+/// normalised as text is, and words of fewer than two characters are skipped.
+pub fn learn_words(words: &[String]) -> Vec<String> {
+    let mut learned = Vec::new();
+    let Ok(mut jieba) = JIEBA.write() else { return learned };
+    for word in words {
+        let normalized: String = word.chars().filter(|c| !c.is_whitespace()).map(normalize_char).collect();
+        if normalized.chars().count() < 2 || jieba.has_word(&normalized) {
+            continue;
+        }
+        jieba.add_word(&normalized, None, Some("nr"));
+        learned.push(normalized);
+    }
+    learned
 }
 
 /// Normalises one character: full-width ASCII to half-width, ideographic
@@ -143,7 +162,8 @@ pub fn word_tokens(text: &str) -> Vec<Token> {
     }
     char_offsets.push(text.len());
     let mut tokens = Vec::new();
-    for word in JIEBA.tokenize(&normalized, TokenizeMode::Search, true) {
+    let Ok(jieba) = JIEBA.read() else { return Vec::new() };
+    for word in jieba.tokenize(&normalized, TokenizeMode::Search, true) {
         if !word.word.chars().any(char::is_alphanumeric) {
             continue;
         }

@@ -36,6 +36,9 @@ pub struct CommitState {
     pub watermark_xid: i64,
     /// Highest change-log sequence applied.
     pub applied_sequence: i64,
+    /// Highest learned-dictionary version applied (see `dictionary.rs`).
+    #[serde(default)]
+    pub dictionary_version: i64,
 }
 
 /// Errors of the index layer.
@@ -355,6 +358,7 @@ mod tests {
             instance: instance.into(),
             watermark_xid: applied,
             applied_sequence: applied,
+            dictionary_version: 0,
         }
     }
 

@@ -582,7 +582,7 @@ fn marked(generator: &Option<SnippetGenerator>, text: &str, highlight: &Highligh
 /// Matches a text verbatim in one grams field: a phrase of its grams. The last
 /// character of a run is covered by the bigram before it, so its unigram is
 /// left out (it would not match where the run continues in the document).
-fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
+pub(crate) fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
     let tokens = gram_tokens(text);
     let mut terms: Vec<(usize, Term)> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {

@@ -168,6 +168,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         instance: instance.unwrap_or_default(),
         watermark_xid: 0,
         applied_sequence: 0,
+        dictionary_version: 0,
     });
     info!(index_dir = %config.index_dir.display(), documents = index.documents(), applied_sequence = state.applied_sequence, "index opened");
 

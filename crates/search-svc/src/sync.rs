@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use tokio::sync::{watch, Notify};
 use tracing::{info, warn};
 
+use crate::dictionary::LearnedDictionary;
 use crate::document::load_articles;
 use crate::index::{ArticleIndex, CommitState, IndexError};
 
@@ -72,6 +73,9 @@ pub enum SyncError {
     /// The index was built from another database; restart to rebuild it.
     #[error("the index was built from another database; restart baokan-search to rebuild it")]
     ForeignIndex,
+    /// Finding the articles that contain newly learned words failed.
+    #[error("dictionary update failed: {0}")]
+    Dictionary(String),
 }
 
 /// Reads the id of this database instance (see the `instance` table).
@@ -88,6 +92,8 @@ pub struct Follower {
     wake: Arc<Notify>,
     /// True once migrations ran and the database instance was checked.
     ready: bool,
+    /// Words taught to the analyzer.
+    dictionary: LearnedDictionary,
 }
 
 impl Follower {
@@ -95,7 +101,15 @@ impl Follower {
     pub fn new(pool: PgPool, index: Arc<ArticleIndex>, status: Arc<SyncStatus>, state: CommitState) -> Self {
         status.applied_sequence.store(state.applied_sequence, Ordering::SeqCst);
         status.start_sequence.store(state.applied_sequence, Ordering::SeqCst);
-        Follower { pool, index, status, state, wake: Arc::new(Notify::new()), ready: false }
+        Follower {
+            pool,
+            index,
+            status,
+            state,
+            wake: Arc::new(Notify::new()),
+            ready: false,
+            dictionary: LearnedDictionary::default(),
+        }
     }
 
     /// Once per process, when PostgreSQL first answers: applies migrations
@@ -121,14 +135,21 @@ impl Follower {
     /// Applies every finished change, returning how many articles were touched.
     pub async fn apply_pending(&mut self) -> Result<usize, SyncError> {
         self.ensure_ready().await?;
+        // New dictionary words first: articles indexed below already use them.
+        let relearned = self.apply_dictionary().await?;
         let xmin: i64 = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
             .fetch_one(&self.pool)
             .await?;
         if xmin <= self.state.watermark_xid {
-            return Ok(0);
+            if relearned > 0 {
+                let index = Arc::clone(&self.index);
+                let to_commit = self.state.clone();
+                tokio::task::spawn_blocking(move || index.commit(&to_commit)).await??;
+            }
+            return Ok(relearned);
         }
         let mut after_sequence = 0i64;
-        let mut touched = 0usize;
+        let mut touched = relearned;
         let mut applied_sequence = self.state.applied_sequence;
         loop {
             let changes: Vec<(i64, i64)> = sqlx::query_as(
@@ -148,15 +169,7 @@ impl Follower {
             let mut ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
             ids.sort_unstable();
             ids.dedup();
-            let rows = load_articles(&self.pool, &ids).await?;
-            let index = Arc::clone(&self.index);
-            let fields = index.fields;
-            let batch_ids = ids.clone();
-            tokio::task::spawn_blocking(move || {
-                let documents = rows.iter().map(|row| row.to_document(&fields)).collect();
-                index.apply(&batch_ids, documents)
-            })
-            .await??;
+            self.reindex(&ids).await?;
             touched += ids.len();
             applied_sequence = applied_sequence.max(changes.iter().map(|(s, _)| *s).max().unwrap_or(0));
             after_sequence = last_sequence;
@@ -171,6 +184,46 @@ impl Follower {
         self.state = state;
         self.status.applied_sequence.store(applied_sequence, Ordering::SeqCst);
         Ok(touched)
+    }
+
+    /// Re-reads articles from PostgreSQL and replaces them in the index (uncommitted).
+    async fn reindex(&self, ids: &[i64]) -> Result<(), SyncError> {
+        let rows = load_articles(&self.pool, ids).await?;
+        let index = Arc::clone(&self.index);
+        let fields = index.fields;
+        let batch_ids = ids.to_vec();
+        tokio::task::spawn_blocking(move || {
+            let documents = rows.iter().map(|row| row.to_document(&fields)).collect();
+            index.apply(&batch_ids, documents)
+        })
+        .await??;
+        Ok(())
+    }
+
+    /// Teaches the analyzer the dictionary words it does not know yet and
+    /// re-indexes the articles containing them; returns how many were re-indexed.
+    async fn apply_dictionary(&mut self) -> Result<usize, SyncError> {
+        let new = self.dictionary.fetch_new(&self.pool, self.state.dictionary_version).await?;
+        if new.resumed.is_empty() && new.fresh.is_empty() {
+            return Ok(0);
+        }
+        let changed = self.dictionary.apply(new);
+        self.state.dictionary_version = self.dictionary.version;
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let index = Arc::clone(&self.index);
+        let words = changed.clone();
+        let ids = tokio::task::spawn_blocking(move || {
+            crate::dictionary::articles_containing(&index.searcher(), &index.fields, &words)
+        })
+        .await?
+        .map_err(|error| SyncError::Dictionary(error.to_string()))?;
+        info!(words = changed.len(), articles = ids.len(), "dictionary learned words, re-indexing their articles");
+        for batch in ids.chunks(BATCH as usize) {
+            self.reindex(batch).await?;
+        }
+        Ok(ids.len())
     }
 
     /// Runs until `shutdown` turns true: applies changes whenever PostgreSQL

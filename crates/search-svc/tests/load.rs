@@ -1,10 +1,10 @@
 //! A small load test on loopback against the real `baokan-search` binary:
 //! many concurrent clients mix searches (facets, highlights, sorts, filters,
 //! malformed queries), look-ups, suggestions, trends and exports while pages
-//! are ingested, for a bounded time, in two rounds. Every request must
+//! are ingested, for a bounded time, in five rounds. Every request must
 //! succeed, except the refusals the limits promise (RESOURCE_EXHAUSTED) and
 //! the malformed queries (INVALID_ARGUMENT); the server's memory must not
-//! keep growing from one round to the next; afterwards the index equals
+//! keep growing once warm (the last two rounds); afterwards the index equals
 //! PostgreSQL. Figures are printed, not asserted as speeds.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +20,9 @@ use baokan_search::proto::{
 use tonic::transport::Channel;
 use tonic::Code;
 
-const ROUND: Duration = Duration::from_secs(4);
+const ROUND: Duration = Duration::from_secs(3);
+/// Rounds of load: the first ones fill the caches, the last two must not differ.
+const ROUNDS: usize = 5;
 const SEARCHERS: usize = 16;
 const EXPORTERS: usize = 3;
 
@@ -148,7 +150,7 @@ async fn mixed_concurrent_load_fails_nothing_and_memory_settles() {
     let inbox = tempfile::tempdir().unwrap();
     let mut resident = Vec::new();
     let mut page = 0;
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         let tally = Arc::new(Tally::default());
         let until = Instant::now() + ROUND;
         let mut tasks = Vec::new();
@@ -196,10 +198,13 @@ async fn mixed_concurrent_load_fails_nothing_and_memory_settles() {
         assert!(ok > 100, "the load ran: {ok} requests succeeded");
         assert!(invalid > 0, "malformed queries were part of the mix");
     }
-    let (warm, after) = (resident[0], resident[1]);
+    // The first rounds fill the allocator's arenas and the cache of recent
+    // index snapshots kept for paging (32 at most, each pinning its segments);
+    // after that the same load must not keep adding memory.
+    let (before_last, last) = (resident[ROUNDS - 2], resident[ROUNDS - 1]);
     assert!(
-        after <= warm + warm / 4 + 16 * 1024,
-        "memory kept growing: {warm} KiB after the first round, {after} KiB after the second"
+        last.saturating_sub(before_last) <= before_last / 10 + 8 * 1024,
+        "memory kept growing round after round (KiB): {resident:?}"
     );
 
     // The index equals PostgreSQL once the ingest has settled.
