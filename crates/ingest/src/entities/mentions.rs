@@ -4,6 +4,8 @@
 //! administrative suffix (`侯马` + `市`), organisations built from a place or
 //! body and a suffix (`省公安厅`, `中国人民银行太原中心支行`).
 
+use std::sync::LazyLock;
+
 use super::lexicon::{
     is_strict_surname, is_surname, is_transliteration, surname_len, ADMIN_PREFIXES, AFTER_NAME, COUNTRY_ABBREVIATIONS,
     NOT_NAMES, NOT_NAME_START, NOT_PLACES, NOT_PLACE_PREFIXES, ORG_SUFFIXES, PLACE_SUFFIXES, TITLES, WEAK_ORG_SUFFIXES,
@@ -263,16 +265,17 @@ fn titled_people(chars: &[char], tokens: &[Token]) -> Vec<Candidate> {
     found
 }
 
+/// The titles as characters, longest first (so the first match is the longest).
+static TITLE_CHARS: LazyLock<Vec<Vec<char>>> = LazyLock::new(|| {
+    let mut titles: Vec<Vec<char>> = TITLES.iter().map(|title| title.chars().collect()).collect();
+    titles.sort_by_key(|title| std::cmp::Reverse(title.len()));
+    titles
+});
+
 /// Returns the length of the longest title starting at `position`.
 fn title_at(chars: &[char], position: usize) -> Option<usize> {
-    TITLES
-        .iter()
-        .filter(|title| {
-            let length = title.chars().count();
-            chars.get(position..position + length).is_some_and(|window| window.iter().copied().eq(title.chars()))
-        })
-        .map(|title| title.chars().count())
-        .max()
+    let first = *chars.get(position)?;
+    TITLE_CHARS.iter().find(|title| title.first() == Some(&first) && chars[position..].starts_with(title)).map(Vec::len)
 }
 
 /// Returns the end of a 2–3 character person name starting at `start`, if
