@@ -92,9 +92,7 @@ fn tagged_candidate(token: &Token) -> Option<Candidate> {
             (EntityKind::Person, token.end - 2)
         }
         _ if ends_in_region(word) && matches!(token.tag, "ns" | "nt" | "x" | "j") => (EntityKind::Place, token.end),
-        "n" | "nz" | "x" | "nr" | "nrt" if is_org_suffixed(token) && length >= 3 && !is_bare_suffix(word) => {
-            (EntityKind::Org, token.end)
-        }
+        "n" | "nz" | "x" | "nr" | "nrt" if is_named_org(token) => (EntityKind::Org, token.end),
         "nr" | "nrfg" | "nrt" if is_tagged_name(word) => (EntityKind::Person, token.end),
         "ns" if is_tagged_place(word) => (EntityKind::Place, token.end),
         "nt" => (EntityKind::Org, token.end),
@@ -111,6 +109,18 @@ fn tagged_candidate(token: &Token) -> Option<Candidate> {
         _ => return None,
     };
     (end >= token.start + 2).then_some(Candidate { kind, start: token.start, end, rank: Rank::Tagged })
+}
+
+/// A single word naming an organisation: an unknown or name-like word ending
+/// in an organisation suffix, or an ordinary noun ending in a strong one
+/// (`人民日报`); generic nouns with a weak suffix (`博物馆`, `旅行社`) only
+/// count inside a longer name.
+fn is_named_org(token: &Token) -> bool {
+    let word = token.word;
+    if token.len() < 3 || is_bare_suffix(word) || !is_org_suffixed(token) {
+        return false;
+    }
+    token.tag != "n" || ORG_SUFFIXES.iter().any(|suffix| word.ends_with(suffix) && !WEAK_ORG_SUFFIXES.contains(suffix))
 }
 
 /// A generic organisation word on its own (`委员会`, `办公室`), naming none.
