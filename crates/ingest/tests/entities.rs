@@ -78,6 +78,37 @@ fn prints_speed_on_seed_articles() {
 }
 
 #[test]
+fn prints_speed_on_peoples_daily_articles() {
+    let corpus = repository().join("../shared/corpora/peoples-daily-2025/people2025.jsonl");
+    let Ok(content) = std::fs::read_to_string(&corpus) else {
+        println!("skipped: {} is absent", corpus.display());
+        return;
+    };
+    let articles: Vec<ParsedArticle> = content
+        .lines()
+        .take(300)
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .map(|value| {
+            let mut article = ParsedArticle::new(baokan_common::model::ArticleKind::Article);
+            article.title = value["title"].as_str().map(str::to_string);
+            article.paragraphs = value["text"].as_str().unwrap_or_default().lines().map(str::to_string).collect();
+            article
+        })
+        .collect();
+    baokan_ingest::entities::tokens::warm_up();
+    let characters: usize = articles.iter().map(|a| a.body_text().chars().count()).sum();
+    let started = Instant::now();
+    let entities: usize = articles.iter().map(|article| entities_of(article).len()).sum();
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "entities_of: {} People's Daily 2025 articles ({characters} characters): {:.0} articles/s, {:.0} characters/s, {entities} entities",
+        articles.len(),
+        articles.len() as f64 / seconds,
+        characters as f64 / seconds
+    );
+}
+
+#[test]
 fn msra_scores_stay_above_floors() {
     let dir = repository().join("../shared/corpora/msra-ner-sighan2006-test");
     if !dir.is_dir() {
