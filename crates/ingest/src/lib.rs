@@ -3,6 +3,7 @@
 //! transaction per page. The binary in `main.rs` is a thin CLI over this.
 
 pub mod decode;
+pub mod entities;
 pub mod evaluate;
 pub mod json;
 pub mod jumps;

@@ -1,4 +1,4 @@
-//! The `baokan-ingest` command line: `parse` and `eval` (no database), `run`,
+//! The `baokan-ingest` command line: `parse`, `eval` and `eval-ner` (no database), `run`,
 //! `watch` and `delete`.
 
 use std::io::Write;
@@ -39,6 +39,17 @@ enum Command {
         #[arg(default_value = "fixtures/parser")]
         folders: Vec<PathBuf>,
         /// Also print every mismatch.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Scores person/place/organisation finding against the MSRA NER test set
+    /// (`testright1.txt`): exact-span precision/recall/F1 per kind, with
+    /// jieba's tags alone and with the rules.
+    EvalNer {
+        /// Folder holding `testright1.txt`.
+        #[arg(default_value = "../shared/corpora/msra-ner-sighan2006-test")]
+        dir: PathBuf,
+        /// Also print every span the rules get wrong (`fp`/`fn`, kind, name).
         #[arg(long)]
         verbose: bool,
     },
@@ -123,6 +134,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { json, files } => parse_files(json, &files),
         Command::Eval { folders, verbose } => evaluate(&folders, verbose),
+        Command::EvalNer { dir, verbose } => evaluate_ner(&dir, verbose),
         Command::Watch { database_url, paper, interval_secs, metrics_listen, dir } => {
             if !dir.is_dir() {
                 anyhow::bail!("{} is not a folder", dir.display());
@@ -253,6 +265,23 @@ fn evaluate(folders: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
         }
     }
     println!("TOTAL: {total}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evaluate_ner(dir: &std::path::Path, verbose: bool) -> anyhow::Result<ExitCode> {
+    use baokan_ingest::entities::evaluate;
+    if verbose {
+        let sentences = evaluate::read_gold(&dir.join(evaluate::MSRA_GOLD_FILE))?;
+        for line in evaluate::misses(&sentences, baokan_ingest::entities::mentions_in_text) {
+            println!("{line}");
+        }
+    }
+    let started = std::time::Instant::now();
+    let (before, after) = baokan_ingest::entities::evaluate::evaluate_msra(dir)?;
+    println!("{}: {} sentences", dir.display(), after.sentences);
+    println!("jieba tags only:\n{before}");
+    println!("with rules:\n{after}");
+    println!("({:.1} s)", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

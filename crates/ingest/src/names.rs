@@ -1,9 +1,12 @@
 //! The names stored with each article (persons, places, organisations) and
-//! the person names the search analyzer learns as dictionary words.
+//! the person names the search analyzer learns as dictionary words, from
+//! [`crate::entities`].
 
 use baokan_common::ParsedArticle;
 
-/// Names of one article, each list deduplicated in order of first mention.
+use crate::entities::{entities_of, EntityKind};
+
+/// Names of one article, each list deduplicated, most mentioned first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArticleNames {
     pub persons: Vec<String>,
@@ -11,32 +14,23 @@ pub struct ArticleNames {
     pub orgs: Vec<String>,
 }
 
-fn push_unique(list: &mut Vec<String>, name: &str) {
-    if !name.is_empty() && !list.iter().any(|known| known == name) {
-        list.push(name.to_string());
-    }
-}
-
-/// Persons from the bylines, the dateline's city as a place.
+/// Persons (bylines included), places (the dateline's city included) and organisations.
 pub fn names_of(article: &ParsedArticle) -> ArticleNames {
     let mut names = ArticleNames::default();
-    for author in &article.authors {
-        push_unique(&mut names.persons, author);
-    }
-    if let Some(city) = article.dateline.as_deref().and_then(crate::parse::dateline::dateline_city) {
-        push_unique(&mut names.places, &city);
-    }
-    names
-}
-
-/// Person names worth teaching the analyzer: bylines of 2 to 4 Han characters.
-pub fn learnable_names(article: &ParsedArticle) -> Vec<String> {
-    let mut names = Vec::new();
-    for author in &article.authors {
-        let count = author.chars().count();
-        if (2..=4).contains(&count) && author.chars().all(crate::text::is_han) {
-            push_unique(&mut names, author);
+    for entity in entities_of(article) {
+        let list = match entity.kind {
+            EntityKind::Person => &mut names.persons,
+            EntityKind::Place => &mut names.places,
+            EntityKind::Org => &mut names.orgs,
+        };
+        if !list.contains(&entity.name) {
+            list.push(entity.name);
         }
     }
     names
+}
+
+/// Person names worth teaching the analyzer (bylines, names after titles).
+pub fn learnable_names(article: &ParsedArticle) -> Vec<String> {
+    crate::entities::learnable_names(article)
 }

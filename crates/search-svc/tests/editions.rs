@@ -137,6 +137,15 @@ async fn cities_and_names_are_fields_and_facets_and_reporters_have_a_history() {
     assert!(facets.persons.iter().any(|person| person.value == "贠娟绸"));
     let by_person = search(&mut h.client, "person:杨文").await;
     assert!(by_person.total_hits >= 2, "bylines are persons");
+    // Names in the text, after official titles: 省委书记楼阳生, 市长常书铭.
+    let lou = search_with(&mut h.client, SearchRequest { facets: true, ..query("person:楼阳生") }).await;
+    assert!(lou.total_hits >= 2, "楼阳生 is named in several articles: {}", lou.total_hits);
+    assert!(lou.hits.iter().all(|hit| hit.article.as_ref().unwrap().persons.contains(&"楼阳生".to_string())));
+    let lou_facets = lou.facets.unwrap();
+    assert!(lou_facets.places.iter().any(|place| place.value.contains("太原")), "{:?}", lou_facets.places);
+    assert!(!lou_facets.orgs.is_empty(), "organisations are counted too");
+    assert!(search(&mut h.client, "person:常书铭").await.total_hits >= 1);
+    assert_eq!(search(&mut h.client, "person:楼阳").await.total_hits, 0, "names match whole");
 
     let reporter =
         h.client.reporter(ReporterRequest { name: "杨 文".into(), ..Default::default() }).await.unwrap().into_inner();
