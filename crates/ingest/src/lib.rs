@@ -13,4 +13,5 @@ pub mod progress;
 pub mod run;
 pub mod store;
 pub mod text;
+pub mod walk;
 pub mod watch;

@@ -95,3 +95,17 @@ proptest! {
         }
     }
 }
+
+/// Regressions found by the property tests and the fuzzer: each input once, by name.
+mod regressions {
+    use super::*;
+
+    /// A numbered-series heading (`…①`) over an item that a section header
+    /// (`DI YI` / `本报讯`) also labels: both labels are kept.
+    #[test]
+    fn a_series_label_and_a_section_header_on_one_item_are_both_kept() {
+        let page = parse_page("# 新华社北京2月3日电。①\n践行践行\n\nDI YI\n本报讯");
+        let column = page.articles[0].column.as_deref().unwrap_or_default();
+        assert!(column.contains("新华社北京2月3日电") && column.contains("本报讯"), "{column:?}");
+    }
+}
