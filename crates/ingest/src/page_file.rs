@@ -83,3 +83,24 @@ pub fn page_from_bytes(bytes: &[u8]) -> Result<PageFile, DecodeError> {
     let parsed = parse_page(&decoded.text);
     Ok(PageFile { content_hash, encoding: decoded.encoding, text: decoded.text, parsed })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/proc` files claim a size of 0 and then yield more: like a file that
+    /// grows after its size was checked, the read itself must stop at the limit.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_growing_past_the_limit_while_read_is_refused() {
+        let status = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(status).map(|m| m.len()).ok(), Some(0));
+        match read_limited(status, 16) {
+            Err(error @ PageFileError::GrewTooLarge { limit: 16 }) => {
+                assert!(error.to_string().contains("--max-file-bytes"), "{error}");
+            }
+            other => panic!("expected GrewTooLarge, got {other:?}"),
+        }
+        assert!(read_limited(status, 1 << 20).is_ok_and(|bytes| bytes.len() > 16));
+    }
+}
