@@ -18,4 +18,5 @@ pub mod run;
 pub mod simhash;
 pub mod store;
 pub mod text;
+pub mod walk;
 pub mod watch;

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use baokan_common::metrics_http::MetricsListen;
 use baokan_ingest::metadata::PageMetadata;
-use baokan_ingest::page_file::read_page_file;
+use baokan_ingest::page_file::{read_page_file, DEFAULT_MAX_FILE_BYTES};
 use baokan_ingest::progress::{LogWriter, ProgressMode};
+use baokan_ingest::run::RunOptions;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
@@ -67,6 +68,10 @@ enum Command {
         /// Address of the Prometheus endpoint (`GET /metrics`), or `off`.
         #[arg(long, env = "BAOKAN_INGEST_METRICS_LISTEN", default_value = "127.0.0.1:9091")]
         metrics_listen: MetricsListen,
+        /// Largest page file read, in bytes; larger files are recorded as failures.
+        #[arg(long, env = "BAOKAN_MAX_FILE_BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_file_bytes: u64,
         /// The folder to watch (recursively, .txt and .md).
         dir: PathBuf,
     },
@@ -104,6 +109,10 @@ enum Command {
         /// Address of the Prometheus endpoint (`GET /metrics`) during the run, or `off`.
         #[arg(long, env = "BAOKAN_INGEST_METRICS_LISTEN", default_value = "off")]
         metrics_listen: MetricsListen,
+        /// Largest page file read, in bytes; larger files are recorded as failures.
+        #[arg(long, env = "BAOKAN_MAX_FILE_BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_file_bytes: u64,
         /// Files or folders to ingest.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -135,7 +144,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parse { json, files } => parse_files(json, &files),
         Command::Eval { folders, verbose } => evaluate(&folders, verbose),
         Command::EvalNer { dir, verbose } => evaluate_ner(&dir, verbose),
-        Command::Watch { database_url, paper, interval_secs, metrics_listen, dir } => {
+        Command::Watch { database_url, paper, interval_secs, metrics_listen, max_file_bytes, dir } => {
             if !dir.is_dir() {
                 anyhow::bail!("{} is not a folder", dir.display());
             }
@@ -153,7 +162,8 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             });
             let flags = PageMetadata { paper, issue_date: None, page_number: None };
             let interval = std::time::Duration::from_secs_f64(interval_secs);
-            let summary = baokan_ingest::watch::watch_folder(&pool, &dir, &flags, interval, stopped)
+            let options = RunOptions { max_file_bytes, ..RunOptions::default() };
+            let summary = baokan_ingest::watch::watch_folder_with(&pool, &dir, &flags, interval, &options, stopped)
                 .await
                 .context("watching stopped")?;
             println!("{summary}");
@@ -177,7 +187,17 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Run { database_url, paper, date, page, progress, progress_interval_secs, metrics_listen, paths } => {
+        Command::Run {
+            database_url,
+            paper,
+            date,
+            page,
+            progress,
+            progress_interval_secs,
+            metrics_listen,
+            max_file_bytes,
+            paths,
+        } => {
             if !(0.1..=86400.0).contains(&progress_interval_secs) {
                 anyhow::bail!("--progress-interval-secs must be between 0.1 and 86400");
             }
@@ -194,8 +214,9 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("baokan-ingest: stopping after the current page");
                 stop_on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
             });
-            let interval = std::time::Duration::from_secs_f64(progress_interval_secs);
-            let summary = baokan_ingest::run::run_reporting(&pool, &paths, &flags, &stop, progress, interval)
+            let progress_interval = std::time::Duration::from_secs_f64(progress_interval_secs);
+            let options = RunOptions { max_file_bytes, progress, progress_interval };
+            let summary = baokan_ingest::run::run_with(&pool, &paths, &flags, &stop, &options)
                 .await
                 .context("ingest run stopped")?;
             println!("{summary}");

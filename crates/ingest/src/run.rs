@@ -10,9 +10,32 @@ use tracing::{info, warn, Instrument};
 
 use crate::metadata::PageMetadata;
 use crate::metrics::{self, PageOutcome};
-use crate::page_file::read_page_file;
+use crate::page_file::{read_page_file_limited, DEFAULT_MAX_FILE_BYTES};
 use crate::progress::{Progress, ProgressMode};
 use crate::store::{record_error, store_page, PageRecord, StoreError, StoreOutcome};
+use crate::walk::display_path;
+pub use crate::walk::{collect_page_files, source_path_of};
+
+/// How a run reads and reports, beyond the paths and metadata flags.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Largest file read, in bytes (`--max-file-bytes`); larger files are failures.
+    pub max_file_bytes: u64,
+    /// Progress display.
+    pub progress: ProgressMode,
+    /// Time between two progress lines.
+    pub progress_interval: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            progress: ProgressMode::Off,
+            progress_interval: Duration::ZERO,
+        }
+    }
+}
 
 /// Counts of what a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,49 +65,6 @@ pub enum RunError {
     Database(#[from] sqlx::Error),
 }
 
-/// Returns true for files a folder walk ingests.
-fn is_page_file(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("md"))
-}
-
-/// Expands the given paths into page files, folders recursively, in a stable
-/// order. Paths that cannot be read are returned as failures.
-pub fn collect_page_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    let mut files = Vec::new();
-    let mut failures = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found = Vec::new();
-            for entry in walkdir::WalkDir::new(path).follow_links(false) {
-                match entry {
-                    Ok(entry) if entry.file_type().is_file() && is_page_file(entry.path()) => {
-                        found.push(entry.into_path());
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        let failed = error.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
-                        failures.push((failed, format!("cannot read folder: {error}")));
-                    }
-                }
-            }
-            found.sort();
-            files.extend(found);
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            failures.push((path.clone(), "no such file or folder".to_string()));
-        }
-    }
-    (files, failures)
-}
-
-/// The identity under which a file's page is stored: its canonical path.
-pub fn source_path_of(path: &Path) -> String {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned()
-}
-
 /// Ingests every page file under `paths`. `flags` override metadata from the
 /// path convention.
 pub async fn run(pool: &PgPool, paths: &[PathBuf], flags: &PageMetadata) -> Result<RunSummary, RunError> {
@@ -98,7 +78,7 @@ pub async fn run_until(
     flags: &PageMetadata,
     stop: &AtomicBool,
 ) -> Result<RunSummary, RunError> {
-    run_reporting(pool, paths, flags, stop, ProgressMode::Off, Duration::ZERO).await
+    run_with(pool, paths, flags, stop, &RunOptions::default()).await
 }
 
 /// Like [`run_until`], showing progress (`interval`: between two progress lines).
@@ -110,12 +90,25 @@ pub async fn run_reporting(
     progress_mode: ProgressMode,
     interval: Duration,
 ) -> Result<RunSummary, RunError> {
+    let options = RunOptions { progress: progress_mode, progress_interval: interval, ..RunOptions::default() };
+    run_with(pool, paths, flags, stop, &options).await
+}
+
+/// Like [`run_until`], with every option of a run.
+pub async fn run_with(
+    pool: &PgPool,
+    paths: &[PathBuf],
+    flags: &PageMetadata,
+    stop: &AtomicBool,
+    options: &RunOptions,
+) -> Result<RunSummary, RunError> {
     let (files, failures) = collect_page_files(paths);
     let sizes: Vec<u64> = files.iter().map(|file| std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)).collect();
-    let mut progress = Progress::start(progress_mode, files.len() as u64, sizes.iter().sum(), interval);
+    let total_bytes = sizes.iter().map(|size| (*size).min(options.max_file_bytes)).sum();
+    let mut progress = Progress::start(options.progress, files.len() as u64, total_bytes, options.progress_interval);
     let mut summary = RunSummary::default();
     for (path, reason) in failures {
-        let source_path = path.to_string_lossy();
+        let source_path = display_path(&path);
         warn!(file = %source_path, reason = %reason, "file rejected");
         record_error(pool, &source_path, &reason).await?;
         metrics::global().record_page(PageOutcome::Failed, 0, 0, Duration::ZERO);
@@ -129,7 +122,10 @@ pub async fn run_reporting(
         let source_path = source_path_of(path);
         let span = tracing::info_span!("ingest_file", file = %source_path);
         let articles_before = summary.articles_written;
-        ingest_one(pool, path, &source_path, flags, bytes, &mut summary).instrument(span).await?;
+        let bytes = bytes.min(options.max_file_bytes);
+        ingest_one(pool, path, &source_path, flags, bytes, options.max_file_bytes, &mut summary)
+            .instrument(span)
+            .await?;
         progress.file_done(bytes, summary.articles_written - articles_before);
     }
     progress.finish();
@@ -143,11 +139,12 @@ async fn ingest_one(
     source_path: &str,
     flags: &PageMetadata,
     bytes: u64,
+    max_file_bytes: u64,
     summary: &mut RunSummary,
 ) -> Result<(), RunError> {
     let started = Instant::now();
     let record_page = |outcome, articles| metrics::global().record_page(outcome, articles, bytes, started.elapsed());
-    let page = match read_page_file(path) {
+    let page = match read_page_file_limited(path, max_file_bytes) {
         Ok(page) => page,
         Err(error) => {
             let reason = error.to_string();

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::metadata::PageMetadata;
-use crate::run::{collect_page_files, run_until, RunError, RunSummary};
+use crate::run::{collect_page_files, run_with, RunError, RunOptions, RunSummary};
 
 /// Size and modification time of a file at one scan.
 type FileState = (u64, Option<SystemTime>);
@@ -28,6 +28,18 @@ pub async fn watch_folder(
     dir: &Path,
     flags: &PageMetadata,
     interval: Duration,
+    shutdown: watch::Receiver<bool>,
+) -> Result<RunSummary, RunError> {
+    watch_folder_with(pool, dir, flags, interval, &RunOptions::default(), shutdown).await
+}
+
+/// Like [`watch_folder`], ingesting with `options` (file size limit).
+pub async fn watch_folder_with(
+    pool: &PgPool,
+    dir: &Path,
+    flags: &PageMetadata,
+    interval: Duration,
+    options: &RunOptions,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -58,7 +70,7 @@ pub async fn watch_folder(
             current.insert(file, state);
         }
         if !ready.is_empty() {
-            let summary = run_until(pool, &ready, flags, &stop).await?;
+            let summary = run_with(pool, &ready, flags, &stop, options).await?;
             info!(%summary, "ingested settled files");
             total.pages_new += summary.pages_new;
             total.pages_unchanged += summary.pages_unchanged;

@@ -414,7 +414,7 @@ impl Assembler {
             let after = self.done.iter().position(|(first, _)| first >= position);
             // Over the item after it; at the very end of a page, the last item.
             if let Some(index) = after.or_else(|| self.done.len().checked_sub(1)) {
-                self.done[index].1.column.get_or_insert_with(|| label.clone());
+                add_column(&mut self.done[index].1, label);
             }
         }
         place_labels(&mut self.done, &self.floating_labels);
@@ -447,7 +447,20 @@ fn place_labels(items: &mut Vec<(usize, ParsedArticle)>, labels: &[(usize, Strin
             (previous, None) => previous,
         };
         if let Some(chosen) = chosen {
-            items[chosen].1.column.get_or_insert_with(|| label.clone());
+            add_column(&mut items[chosen].1, label);
+        }
+    }
+}
+
+/// Gives an item a column label; a second, different label is appended
+/// after the first (separated by a space) rather than lost.
+fn add_column(article: &mut ParsedArticle, label: &str) {
+    match &mut article.column {
+        None => article.column = Some(label.to_string()),
+        Some(column) if column.contains(label) => {}
+        Some(column) => {
+            column.push(' ');
+            column.push_str(label);
         }
     }
 }
