@@ -31,6 +31,17 @@ enum Command {
         #[arg(long)]
         sources: Option<PathBuf>,
     },
+    /// Repeats one query on an existing index folder, in-process (for profiling with perf).
+    Profile {
+        #[arg(long)]
+        index_dir: PathBuf,
+        #[arg(long)]
+        query: String,
+        #[arg(long)]
+        facets: bool,
+        #[arg(long, default_value_t = 1000)]
+        repeats: usize,
+    },
     /// Builds (or reuses) a corpus and measures everything at that scale.
     Run {
         #[arg(long)]
@@ -105,6 +116,20 @@ async fn main() -> anyhow::Result<()> {
                 summary.bytes,
                 out.display()
             );
+        }
+        Command::Profile { index_dir, query, facets, repeats } => {
+            let (index, _) = baokan_search::index::ArticleIndex::open(&index_dir, None)?;
+            let query = baokan_bench::mix::BenchQuery {
+                facets,
+                ..baokan_bench::mix::BenchQuery::words(Default::default(), &[&query])
+            };
+            let mut samples = Vec::with_capacity(repeats);
+            for _ in 0..repeats {
+                let started = std::time::Instant::now();
+                std::hint::black_box(baokan_bench::inprocess::search(&index, &query)?);
+                samples.push(started.elapsed());
+            }
+            println!("{}", baokan_bench::stats::Percentiles::of(&samples));
         }
         Command::Run {
             articles,

@@ -9,8 +9,9 @@ use sqlx::PgPool;
 use baokan_search::analyzer::is_han;
 
 /// Kinds of query in the mix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QueryClass {
+    #[default]
     CommonWord,
     RareName,
     TwoWordAnd,
@@ -50,7 +51,8 @@ pub struct BenchQuery {
 }
 
 impl BenchQuery {
-    fn words(class: QueryClass, words: &[&str]) -> BenchQuery {
+    /// A query for all of `words`, no filter, facets or highlight.
+    pub fn words(class: QueryClass, words: &[&str]) -> BenchQuery {
         BenchQuery {
             class,
             query: words.join(" "),

@@ -101,3 +101,43 @@ pub async fn measure_index_build(
     report.figure("bench process peak RSS after index build", own_peak_rss_bytes().max(rss_before) as f64 / MIB, "MiB");
     Ok(index)
 }
+
+/// Splits the index build's cost: reading rows from PostgreSQL, jieba alone
+/// (search mode, as `baokan_words` uses it), and the whole analysis chain
+/// (normalisation, Han bigrams and jieba words of headline and body), all on
+/// one core, in memory.
+pub async fn measure_analysis(pool: &PgPool, report: &mut Report) -> anyhow::Result<()> {
+    let jieba = jieba_rs::Jieba::new();
+    baokan_search::analyzer::warm_up();
+    let (mut load, mut jieba_time, mut chain) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut bytes, mut tokens, mut after) = (0u64, 0usize, 0i64);
+    loop {
+        let started = Instant::now();
+        let rows = baokan_search::document::load_articles_after(pool, after, 5000).await?;
+        load += started.elapsed();
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let texts: Vec<(String, String)> =
+            rows.iter().map(|row| (row.heading_text(), row.paragraphs.join("\n"))).collect();
+        bytes += texts.iter().map(|(heading, body)| (heading.len() + body.len()) as u64).sum::<u64>();
+        let started = Instant::now();
+        for (heading, body) in &texts {
+            std::hint::black_box(jieba.cut_for_search(heading, true));
+            std::hint::black_box(jieba.cut_for_search(body, true));
+        }
+        jieba_time += started.elapsed();
+        let started = Instant::now();
+        for (heading, body) in &texts {
+            for text in [heading, body] {
+                tokens += baokan_search::analyzer::gram_tokens(text).len();
+                tokens += baokan_search::analyzer::word_tokens(text).len();
+            }
+        }
+        chain += started.elapsed();
+    }
+    report.figure("postgres row load (index build input)", mb_per_second(bytes, load), "MB/s");
+    report.figure("jieba alone (search mode, 1 core)", mb_per_second(bytes, jieba_time), "MB/s");
+    report.figure("analysis chain (grams + words, 1 core)", mb_per_second(bytes, chain), "MB/s");
+    report.figure("tokens per article text byte", tokens as f64 / bytes.max(1) as f64, "");
+    Ok(())
+}

@@ -74,6 +74,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     if index_dir.exists() {
         std::fs::remove_dir_all(&index_dir)?;
     }
+    crate::pipeline::measure_analysis(&pool, &mut report).await?;
     let index = crate::pipeline::measure_index_build(&pool, &index_dir, articles, &mut report).await?;
     let rare_names: Vec<String> = std::fs::read_to_string(config.corpus_dir.join(crate::corpus::RARE_NAMES))
         .unwrap_or_default()

@@ -6,6 +6,7 @@ pub mod analyzer;
 pub mod document;
 pub mod error;
 pub mod explore;
+pub mod facet_counts;
 pub mod index;
 pub mod proto;
 pub mod query;

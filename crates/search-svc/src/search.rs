@@ -6,7 +6,7 @@
 
 use base64::Engine;
 use chrono::{Datelike, NaiveDate};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
 };
@@ -17,6 +17,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument
 use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
+use crate::facet_counts::{largest, FacetTopCounts};
 use crate::query::{QueryField, QueryNode};
 use crate::schema::IndexFields;
 
@@ -427,24 +428,11 @@ where
         let (top, total) = searcher.search(query, &(top, Count))?;
         return Ok((top, total, None));
     }
-    let mut facets = FacetCollector::for_field("facets");
-    for root in ["/paper", "/month", "/author", "/kind"] {
-        facets.add_facet(root);
-    }
+    let facets = FacetTopCounts { field: "facets", roots: &["paper", "month", "author", "kind"] };
     let (top, total, counts) = searcher.search(query, &(top, Count, facets))?;
-    let values = |root: &str| -> Vec<(String, u64)> {
-        counts
-            .top_k(root, FACET_VALUES)
-            .into_iter()
-            .filter_map(|(facet, count)| facet.to_path().last().map(|value| (value.to_string(), count)))
-            .collect()
-    };
-    let facet_counts = FacetCounts {
-        papers: values("/paper"),
-        months: values("/month"),
-        authors: values("/author"),
-        kinds: values("/kind"),
-    };
+    let mut roots = counts.into_iter().map(|counts| largest(counts, FACET_VALUES));
+    let mut next = || roots.next().unwrap_or_default();
+    let facet_counts = FacetCounts { papers: next(), months: next(), authors: next(), kinds: next() };
     Ok((top, total, Some(facet_counts)))
 }
 
