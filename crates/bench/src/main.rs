@@ -79,6 +79,9 @@ enum Command {
         freshness_samples: usize,
         #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
         clients: Vec<usize>,
+        /// Skip the analysis cost split and the alternatives.
+        #[arg(long)]
+        baokan_only: bool,
     },
 }
 
@@ -146,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
             qps_seconds,
             freshness_samples,
             clients,
+            baokan_only,
         } => {
             recreate_database(&database_url, &database_name, true).await?;
             let config = RunConfig {
@@ -162,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
                 qps_duration: Duration::from_secs_f64(qps_seconds),
                 freshness_samples,
                 clients,
+                baokan_only,
             };
             let outcome = run(&config).await;
             if !keep_database {

@@ -1,5 +1,5 @@
-//! The figures of a run, printed as aligned `name  value` lines, with the
-//! targets of issue 6 beside the figures that have one.
+//! The figures of a run: echoed to stderr as they are measured (a long run
+//! shows progress), printed at the end as aligned `name  value` lines.
 
 use std::collections::BTreeMap;
 
@@ -18,13 +18,16 @@ impl Report {
     /// Records a figure with its unit.
     pub fn figure(&mut self, name: &str, value: f64, unit: &str) {
         let printed = if value.abs() >= 100.0 { format!("{value:.0} {unit}") } else { format!("{value:.3} {unit}") };
+        eprintln!("{name}: {printed}");
         self.lines.push((name.to_string(), printed));
         self.values.insert(name.to_string(), value);
     }
 
     /// Records a text line.
     pub fn note(&mut self, name: &str, text: impl Into<String>) {
-        self.lines.push((name.to_string(), text.into()));
+        let text = text.into();
+        eprintln!("{name}: {text}");
+        self.lines.push((name.to_string(), text));
     }
 
     /// True when a figure was recorded.

@@ -40,6 +40,8 @@ pub struct RunConfig {
     pub freshness_samples: usize,
     /// Concurrent gRPC client counts.
     pub clients: Vec<usize>,
+    /// Skips the analysis cost split and the alternatives (for the largest scale).
+    pub baokan_only: bool,
 }
 
 /// Runs everything and returns the figures.
@@ -74,7 +76,9 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     if index_dir.exists() {
         std::fs::remove_dir_all(&index_dir)?;
     }
-    crate::pipeline::measure_analysis(&pool, &mut report).await?;
+    if !config.baokan_only {
+        crate::pipeline::measure_analysis(&pool, &mut report).await?;
+    }
     let index = crate::pipeline::measure_index_build(&pool, &index_dir, articles, &mut report).await?;
     let rare_names: Vec<String> = std::fs::read_to_string(config.corpus_dir.join(crate::corpus::RARE_NAMES))
         .unwrap_or_default()
@@ -115,9 +119,12 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     measured?;
     report.figure("baokan-search peak RSS", server_peak as f64 / MIB, "MiB");
 
-    let sqlite_path = config.work_dir.join("fts5.sqlite");
-    crate::compare::build(&pool, &sqlite_path, &mut report).await?;
-    crate::compare::compare(&pool, &sqlite_path, &mix, &baokan_ids, config.alternative_repeats, &mut report).await?;
+    if !config.baokan_only {
+        let sqlite_path = config.work_dir.join("fts5.sqlite");
+        crate::compare::build(&pool, &sqlite_path, &mut report).await?;
+        crate::compare::compare(&pool, &sqlite_path, &mix, &baokan_ids, config.alternative_repeats, &mut report)
+            .await?;
+    }
     report.figure("bench peak RSS", crate::stats::own_peak_rss_bytes() as f64 / MIB, "MiB");
     report.figure("total run time", started.elapsed().as_secs_f64(), "s");
     pool.close().await;

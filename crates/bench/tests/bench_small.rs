@@ -37,6 +37,7 @@ async fn bench_at_ten_thousand_articles_produces_every_figure_and_equal_hits() {
         qps_duration: Duration::from_millis(500),
         freshness_samples: 3,
         clients: vec![1, 4, 16],
+        baokan_only: false,
     };
     let report = run(&config).await.expect("bench runs");
     println!("{report}");
