@@ -105,12 +105,11 @@ pub fn statements(alternative: Alternative, query: &BenchQuery) -> Vec<String> {
         Alternative::SqliteTrigram => "fts",
         _ => "alt_articles",
     };
-    let columns = if query.highlight { "rowid_or_id, body" } else { "rowid_or_id" };
     let id = match alternative {
         Alternative::SqliteTrigram => "rowid",
         _ => "id",
     };
-    let columns = columns.replace("rowid_or_id", id);
+    let columns = if query.highlight { format!("{id}, body") } else { id.to_string() };
     let mut list = vec![format!("SELECT {columns}, count(*) OVER () FROM {table} WHERE {condition} LIMIT 10")];
     if query.facets {
         let month = match alternative {
