@@ -102,38 +102,47 @@ pub fn is_han(c: char) -> bool {
 
 /// A unit of the gram stream: a Han character or a Latin/digit word.
 #[derive(Debug, Clone)]
+enum UnitText {
+    Han(char),
+    Word(String),
+}
+
+/// A unit with its byte range in the original text.
+#[derive(Debug, Clone)]
 struct Unit {
-    text: String,
-    han: bool,
+    text: UnitText,
     from: usize,
     to: usize,
 }
 
-/// Splits text into units, skipping punctuation and spaces.
+/// Splits text into units, skipping punctuation and spaces. Han characters
+/// are tested first (a range check) so they never reach the slower Unicode
+/// `is_alphanumeric` lookup, and they allocate nothing.
 fn units(text: &str) -> Vec<Unit> {
-    let mut units: Vec<Unit> = Vec::new();
-    let mut word: Option<Unit> = None;
+    let mut units: Vec<Unit> = Vec::with_capacity(text.len() / 3 + 1);
+    let mut word: Option<(String, usize, usize)> = None;
     for (offset, original) in text.char_indices() {
         let c = normalize_char(original);
         let end = offset + original.len_utf8();
-        if c.is_alphanumeric() && !is_han(c) {
+        let han = is_han(c);
+        if !han && c.is_alphanumeric() {
             match word.as_mut() {
-                Some(current) => {
-                    current.text.push(c);
-                    current.to = end;
+                Some((current, _, to)) => {
+                    current.push(c);
+                    *to = end;
                 }
-                None => word = Some(Unit { text: c.to_string(), han: false, from: offset, to: end }),
+                None => word = Some((c.to_string(), offset, end)),
             }
             continue;
         }
-        if let Some(done) = word.take() {
-            units.push(done);
+        if let Some((done, from, to)) = word.take() {
+            units.push(Unit { text: UnitText::Word(done), from, to });
         }
-        if is_han(c) {
-            units.push(Unit { text: c.to_string(), han: true, from: offset, to: end });
+        if han {
+            units.push(Unit { text: UnitText::Han(c), from: offset, to: end });
         }
     }
-    units.extend(word);
+    units.extend(word.map(|(done, from, to)| Unit { text: UnitText::Word(done), from, to }));
     units
 }
 
@@ -143,9 +152,15 @@ pub fn gram_tokens(text: &str) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(units.len());
     for (position, unit) in units.iter().enumerate() {
         let next = units.get(position + 1);
-        let (text, to) = match next {
-            Some(next) if unit.han && next.han => (format!("{}{}", unit.text, next.text), next.to),
-            _ => (unit.text.clone(), unit.to),
+        let (text, to) = match (&unit.text, next) {
+            (UnitText::Han(first), Some(Unit { text: UnitText::Han(second), to, .. })) => {
+                let mut pair = String::with_capacity(first.len_utf8() + second.len_utf8());
+                pair.push(*first);
+                pair.push(*second);
+                (pair, *to)
+            }
+            (UnitText::Han(single), _) => (single.to_string(), unit.to),
+            (UnitText::Word(word), _) => (word.clone(), unit.to),
         };
         tokens.push(Token { offset_from: unit.from, offset_to: to, position, text, position_length: 1 });
     }

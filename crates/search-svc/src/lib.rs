@@ -10,6 +10,7 @@ pub mod document;
 pub mod editions;
 pub mod error;
 pub mod explore;
+pub mod facet_counts;
 pub mod health_check;
 pub mod index;
 pub mod limits;

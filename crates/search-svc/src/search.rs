@@ -6,7 +6,7 @@
 
 use base64::Engine;
 use chrono::{Datelike, NaiveDate};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
 };
@@ -19,6 +19,7 @@ use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
 use crate::cancel::{Cancellable, Cancellation};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
+use crate::facet_counts::{largest, FacetTopCounts};
 use crate::query::{QueryField, QueryNode};
 use crate::schema::IndexFields;
 
@@ -39,7 +40,7 @@ pub const MAX_FILTER_VALUES: usize = 100;
 /// Values returned per facet.
 const FACET_VALUES: usize = 20;
 /// Facets counted when a search asks for them.
-const FACET_ROOTS: [&str; 8] = ["/paper", "/month", "/author", "/kind", "/city", "/person", "/place", "/org"];
+const FACET_ROOTS: [&str; 8] = ["paper", "month", "author", "kind", "city", "person", "place", "org"];
 /// Most candidates read to fill a page when wire copies are collapsed.
 const COLLAPSE_WINDOW: usize = 5000;
 /// Most other prints listed per hit.
@@ -524,27 +525,20 @@ where
         let (top, total) = searcher.search(query, &Cancellable::new((top, Count), cancel))?;
         return Ok((top, total, None));
     }
-    let mut facets = FacetCollector::for_field("facets");
-    for root in FACET_ROOTS {
-        facets.add_facet(root);
-    }
+    let facets = FacetTopCounts { field: "facets", roots: &FACET_ROOTS };
     let (top, total, counts) = searcher.search(query, &Cancellable::new((top, Count, facets), cancel))?;
-    let values = |root: &str| -> Vec<(String, u64)> {
-        counts
-            .top_k(root, FACET_VALUES)
-            .into_iter()
-            .filter_map(|(facet, count)| facet.to_path().last().map(|value| (value.to_string(), count)))
-            .collect()
-    };
+    let mut roots = counts.into_iter().map(|counts| largest(counts, FACET_VALUES));
+    let mut next = || roots.next().unwrap_or_default();
+    // In the order of FACET_ROOTS.
     let facet_counts = FacetCounts {
-        papers: values("/paper"),
-        months: values("/month"),
-        authors: values("/author"),
-        cities: values("/city"),
-        persons: values("/person"),
-        places: values("/place"),
-        orgs: values("/org"),
-        kinds: values("/kind"),
+        papers: next(),
+        months: next(),
+        authors: next(),
+        kinds: next(),
+        cities: next(),
+        persons: next(),
+        places: next(),
+        orgs: next(),
     };
     Ok((top, total, Some(facet_counts)))
 }

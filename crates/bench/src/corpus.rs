@@ -1,0 +1,316 @@
+//! Builds a deterministic corpus of newspaper page files from real sentences:
+//! headlines (with kickers and subtitles), datelines and bylines, hard-wrapped
+//! columns, photo captions and jump lines, under `<paper>/<YYYY-MM-DD>/<page>.txt`
+//! with papers and dates spread over 2000–2024. The same seed gives the same bytes.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use crate::sources::Sources;
+
+/// Papers and the city their datelines name.
+const PAPERS: [(&str, &str); 12] = [
+    ("山西日报", "太原"),
+    ("晋中日报", "晋中"),
+    ("太原日报", "太原"),
+    ("大同日报", "大同"),
+    ("河北日报", "石家庄"),
+    ("南方日报", "广州"),
+    ("浙江日报", "杭州"),
+    ("四川日报", "成都"),
+    ("湖北日报", "武汉"),
+    ("辽宁日报", "沈阳"),
+    ("新华日报", "南京"),
+    ("福建日报", "福州"),
+];
+/// Common surnames (and a few rare ones), for composed person names.
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤贠";
+/// Pages per issue.
+const PAGES_PER_ISSUE: usize = 8;
+/// File listing rare names quoted in bodies (one a line), for the query mix.
+pub const RARE_NAMES: &str = "rare-names.txt";
+/// Name of the manifest written next to the pages.
+pub const MANIFEST: &str = "corpus.json";
+
+/// A small deterministic generator (SplitMix64): same seed, same corpus, on every platform.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `low..=high`.
+    pub fn between(&mut self, low: usize, high: usize) -> usize {
+        low + (self.next_u64() % (high - low + 1) as u64) as usize
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next_u64() % items.len() as u64) as usize]
+    }
+}
+
+/// What a corpus build wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorpusSummary {
+    pub pages: usize,
+    pub articles: usize,
+    pub bytes: u64,
+    pub seed: u64,
+}
+
+impl CorpusSummary {
+    fn to_json(self) -> String {
+        format!(
+            "{{\"pages\": {}, \"articles\": {}, \"bytes\": {}, \"seed\": {}}}\n",
+            self.pages, self.articles, self.bytes, self.seed
+        )
+    }
+
+    /// Reads the manifest of a built corpus, if there is one.
+    pub fn read(dir: &Path) -> Option<CorpusSummary> {
+        let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST)).ok()?).ok()?;
+        let number = |key: &str| value.get(key).and_then(|v| v.as_u64());
+        Some(CorpusSummary {
+            pages: number("pages")? as usize,
+            articles: number("articles")? as usize,
+            bytes: number("bytes")?,
+            seed: number("seed")?,
+        })
+    }
+}
+
+/// Where page `index` goes, with its paper, date and page number.
+pub fn page_place(index: usize, total_pages: usize) -> (&'static str, &'static str, NaiveDate, usize) {
+    let (paper, city) = PAPERS[index % PAPERS.len()];
+    let issue = index / (PAPERS.len() * PAGES_PER_ISSUE);
+    let issues = total_pages.div_ceil(PAPERS.len() * PAGES_PER_ISSUE).max(1);
+    let start = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    let span_days = 9131; // 2000-01-01 ..= 2024-12-31
+    let step = (span_days / issues as i64).max(1);
+    let date = start + Duration::days(issue as i64 * step);
+    let page = (index / PAPERS.len()) % PAGES_PER_ISSUE + 1;
+    (paper, city, date, page)
+}
+
+/// Appends `text` hard-wrapped at `width` characters.
+fn wrap(text: &str, width: usize, out: &mut String) {
+    let mut column = 0;
+    for c in text.chars() {
+        // Closing punctuation never starts a line (as typesetters do).
+        if column >= width && !matches!(c, '，' | '。' | '、' | '；' | '：' | '？' | '！' | '”' | '）' | '》')
+        {
+            out.push('\n');
+            column = 0;
+        }
+        out.push(c);
+        column += 1;
+    }
+    out.push('\n');
+}
+
+/// A person name: a surname and one or two given-name characters seen in
+/// real names (millions of combinations, so most names are rare).
+fn person_name(rng: &mut Rng, sources: &Sources) -> String {
+    let surnames: Vec<char> = SURNAMES.chars().collect();
+    let mut name = String::new();
+    name.push(*rng.pick(&surnames));
+    for _ in 0..if rng.chance(75) { 2 } else { 1 } {
+        name.push(*rng.pick(&sources.given_chars));
+    }
+    name
+}
+
+/// One paragraph of 1 to 4 sentences, sometimes ending with a quote; the
+/// names quoted are added to `quoted`.
+fn paragraph(rng: &mut Rng, sources: &Sources, quoted: &mut Vec<String>) -> String {
+    let mut text = String::new();
+    for _ in 0..rng.between(1, 4) {
+        text.push_str(rng.pick::<String>(&sources.sentences));
+    }
+    if rng.chance(25) {
+        let said = rng.pick::<String>(&sources.sentences);
+        let said = said.strip_suffix('。').unwrap_or(said);
+        let name = person_name(rng, sources);
+        let _ = write!(text, "“{said}，”{name}说。");
+        quoted.push(name);
+    }
+    text
+}
+
+/// How one page is laid out.
+struct PageLayout<'a> {
+    city: &'a str,
+    date: NaiveDate,
+    page: usize,
+    /// Characters per column line.
+    width: usize,
+    /// Headlines printed after their body on this page.
+    headline_after: bool,
+}
+
+/// Writes one article (or photo) of a page.
+fn write_article(
+    rng: &mut Rng,
+    sources: &Sources,
+    layout: &PageLayout<'_>,
+    out: &mut String,
+    quoted: &mut Vec<String>,
+) {
+    let PageLayout { city, date, page, width, headline_after } = *layout;
+    if rng.chance(8) {
+        // A photo: caption with a credit, and a short title above it.
+        out.push_str(rng.pick::<String>(&sources.headlines));
+        out.push_str("\n\n");
+        let caption = format!("{}{} 摄", rng.pick(sources.sentences.as_slice()), rng.pick(sources.names.as_slice()));
+        wrap(&caption, width, out);
+        out.push('\n');
+        return;
+    }
+    let mut heading = String::new();
+    if rng.chance(20) {
+        let _ = writeln!(heading, "{}", rng.pick(sources.headlines.as_slice()));
+    }
+    let _ = writeln!(heading, "{}", rng.pick(sources.headlines.as_slice()));
+    if rng.chance(15) {
+        let _ = writeln!(heading, "——{}", rng.pick(sources.headlines.as_slice()));
+    }
+    if !headline_after {
+        out.push_str(&heading);
+        out.push('\n');
+    }
+    let author = person_name(rng, sources);
+    let (month, day) = (date.month(), date.day());
+    let opening = match rng.between(0, 9) {
+        0..=4 => format!("本报{city}{month}月{day}日讯（记者 {author}）"),
+        5 => format!("新华社北京{month}月{day}日电（记者 {author}）"),
+        6 | 7 => {
+            let _ = writeln!(out, "本报记者 {author}\n");
+            String::new()
+        }
+        _ => "本报讯 ".to_string(),
+    };
+    let paragraphs = rng.between(1, 6);
+    for index in 0..paragraphs {
+        let mut text = if index == 0 { opening.clone() } else { String::new() };
+        text.push_str(&paragraph(rng, sources, quoted));
+        wrap(&text, width, out);
+        out.push('\n');
+    }
+    if page == 1 && rng.chance(25) {
+        let _ = writeln!(out, "（下转第{}版）\n", rng.between(2, PAGES_PER_ISSUE));
+    }
+    if headline_after {
+        out.push_str(&heading);
+        out.push('\n');
+    }
+}
+
+/// Builds the text of page `index` holding `articles` items, and the names quoted on it.
+pub fn page_text(
+    seed: u64,
+    index: usize,
+    total_pages: usize,
+    articles: usize,
+    sources: &Sources,
+) -> (String, Vec<String>) {
+    let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
+    let (_, city, date, page) = page_place(index, total_pages);
+    let layout = PageLayout { city, date, page, width: rng.between(12, 20), headline_after: rng.chance(15) };
+    let mut out = String::new();
+    let mut quoted = Vec::new();
+    for _ in 0..articles {
+        write_article(&mut rng, sources, &layout, &mut out, &mut quoted);
+    }
+    (out, quoted)
+}
+
+/// Articles on each page: 3 to 8, the last page taking the remainder.
+pub fn page_sizes(seed: u64, articles: usize) -> Vec<usize> {
+    let mut rng = Rng::new(seed);
+    let mut sizes = Vec::new();
+    let mut left = articles;
+    while left > 0 {
+        let size = rng.between(3, 8).min(left);
+        sizes.push(size);
+        left -= size;
+    }
+    sizes
+}
+
+/// The file of page `index` under `dir`.
+pub fn page_path(dir: &Path, index: usize, total_pages: usize) -> PathBuf {
+    let (paper, _, date, page) = page_place(index, total_pages);
+    dir.join(paper).join(date.format("%Y-%m-%d").to_string()).join(format!("{page}.txt"))
+}
+
+/// Writes the corpus under `dir` (reusing it when its manifest matches).
+pub fn build(dir: &Path, articles: usize, seed: u64, sources: &Sources) -> std::io::Result<CorpusSummary> {
+    if let Some(existing) = CorpusSummary::read(dir) {
+        if existing.articles == articles && existing.seed == seed {
+            return Ok(existing);
+        }
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    let sizes = page_sizes(seed, articles);
+    let mut bytes = 0u64;
+    let mut rare_names = String::new();
+    let sample_every = (sizes.len() / 4).max(1);
+    for (index, size) in sizes.iter().enumerate() {
+        let path = page_path(dir, index, sizes.len());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let (text, quoted) = page_text(seed, index, sizes.len(), *size, sources);
+        if index % sample_every == 0 {
+            if let Some(name) = quoted.iter().find(|name| name.chars().count() == 3) {
+                rare_names.push_str(name);
+                rare_names.push('\n');
+            }
+        }
+        bytes += text.len() as u64;
+        std::fs::write(&path, text)?;
+    }
+    let summary = CorpusSummary { pages: sizes.len(), articles, bytes, seed };
+    std::fs::write(dir.join(RARE_NAMES), rare_names)?;
+    std::fs::write(dir.join(MANIFEST), summary.to_json())?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_places_are_unique() {
+        let total = 5000;
+        let mut seen = std::collections::HashSet::new();
+        for index in 0..total {
+            assert!(seen.insert(page_path(Path::new("x"), index, total)), "page {index} repeats a place");
+        }
+    }
+
+    #[test]
+    fn page_sizes_add_up() {
+        assert_eq!(page_sizes(7, 1234).iter().sum::<usize>(), 1234);
+        assert_eq!(page_sizes(7, 1234), page_sizes(7, 1234));
+    }
+}

@@ -1,0 +1,180 @@
+//! The `baokan-bench` command line: `corpus` writes a deterministic corpus,
+//! `run` measures baokan and the alternatives at a chosen scale.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use baokan_bench::run::{run, RunConfig};
+use clap::{Parser, Subcommand};
+use sqlx::{Connection, Executor, PgConnection};
+
+/// Benchmarks baokan against PostgreSQL and SQLite full-text search.
+#[derive(Debug, Parser)]
+#[command(name = "baokan-bench", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes N articles of newspaper pages under DIR (<paper>/<date>/<page>.txt).
+    Corpus {
+        #[arg(long)]
+        articles: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// Folder of the real text corpora.
+        #[arg(long)]
+        sources: Option<PathBuf>,
+    },
+    /// Repeats one query on an existing index folder, in-process (for profiling with perf).
+    Profile {
+        #[arg(long)]
+        index_dir: PathBuf,
+        #[arg(long)]
+        query: String,
+        #[arg(long)]
+        facets: bool,
+        #[arg(long, default_value_t = 1000)]
+        repeats: usize,
+    },
+    /// Builds (or reuses) a corpus and measures everything at that scale.
+    Run {
+        #[arg(long)]
+        articles: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Corpus folder (default .baokan/bench/corpus-<articles>-<seed>).
+        #[arg(long)]
+        corpus_dir: Option<PathBuf>,
+        /// Folder of the real text corpora.
+        #[arg(long)]
+        sources: Option<PathBuf>,
+        /// Scratch folder for the index and SQLite.
+        #[arg(long, default_value = ".baokan/bench/work")]
+        work_dir: PathBuf,
+        /// PostgreSQL server URL; the run creates (and drops) its own database there.
+        #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        database_url: String,
+        /// Name of the database the run creates.
+        #[arg(long, default_value = "baokan_bench")]
+        database_name: String,
+        /// Keep the database after the run.
+        #[arg(long)]
+        keep_database: bool,
+        /// Folder of baokan-ingest and baokan-search (default: beside this binary).
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        repeats: usize,
+        #[arg(long, default_value_t = 3)]
+        alternative_repeats: usize,
+        #[arg(long, default_value_t = 5.0)]
+        qps_seconds: f64,
+        #[arg(long, default_value_t = 30)]
+        freshness_samples: usize,
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+        clients: Vec<usize>,
+        /// Skip the analysis cost split and the alternatives.
+        #[arg(long)]
+        baokan_only: bool,
+    },
+}
+
+/// The URL of database `name` on the server of `url`.
+fn database_url_named(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = base[scheme_end..].find('/').map_or(base, |slash| &base[..scheme_end + slash]);
+    query.map_or_else(|| format!("{server}/{name}"), |query| format!("{server}/{name}?{query}"))
+}
+
+async fn recreate_database(admin_url: &str, name: &str, create: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "bad database name {name:?}");
+    let mut connection =
+        PgConnection::connect(admin_url).await.with_context(|| format!("connecting to {admin_url}"))?;
+    connection.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
+    if create {
+        connection.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Corpus { articles, seed, out, sources } => {
+            let sources_dir = sources.unwrap_or_else(baokan_bench::sources::default_corpora_dir);
+            let pools = baokan_bench::sources::load(&sources_dir)?;
+            let summary = baokan_bench::corpus::build(&out, articles, seed, &pools)?;
+            println!(
+                "{} pages, {} articles, {} bytes in {}",
+                summary.pages,
+                summary.articles,
+                summary.bytes,
+                out.display()
+            );
+        }
+        Command::Profile { index_dir, query, facets, repeats } => {
+            let (index, _) = baokan_search::index::ArticleIndex::open(&index_dir, None)?;
+            let query = baokan_bench::mix::BenchQuery {
+                facets,
+                ..baokan_bench::mix::BenchQuery::words(Default::default(), &[&query])
+            };
+            let mut samples = Vec::with_capacity(repeats);
+            for _ in 0..repeats {
+                let started = std::time::Instant::now();
+                std::hint::black_box(baokan_bench::inprocess::search(&index, &query)?);
+                samples.push(started.elapsed());
+            }
+            println!("{}", baokan_bench::stats::Percentiles::of(&samples));
+        }
+        Command::Run {
+            articles,
+            seed,
+            corpus_dir,
+            sources,
+            work_dir,
+            database_url,
+            database_name,
+            keep_database,
+            bin_dir,
+            repeats,
+            alternative_repeats,
+            qps_seconds,
+            freshness_samples,
+            clients,
+            baokan_only,
+        } => {
+            recreate_database(&database_url, &database_name, true).await?;
+            let config = RunConfig {
+                articles,
+                seed,
+                corpus_dir: corpus_dir
+                    .unwrap_or_else(|| PathBuf::from(format!(".baokan/bench/corpus-{articles}-{seed}"))),
+                sources_dir: sources.unwrap_or_else(baokan_bench::sources::default_corpora_dir),
+                work_dir,
+                database_url: database_url_named(&database_url, &database_name),
+                bin_dir: bin_dir.unwrap_or_else(baokan_bench::processes::default_bin_dir),
+                repeats,
+                alternative_repeats,
+                qps_duration: Duration::from_secs_f64(qps_seconds),
+                freshness_samples,
+                clients,
+                baokan_only,
+            };
+            let outcome = run(&config).await;
+            if !keep_database {
+                recreate_database(&database_url, &database_name, false).await?;
+            }
+            let report = outcome?;
+            print!("{report}");
+        }
+    }
+    Ok(())
+}
