@@ -113,6 +113,10 @@ enum Command {
         #[arg(long, env = "BAOKAN_MAX_FILE_BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES,
               value_parser = clap::value_parser!(u64).range(1..))]
         max_file_bytes: u64,
+        /// Pages read, parsed and stored at once, each in its own transaction.
+        #[arg(long, env = "BAOKAN_INGEST_WORKERS", default_value_t = baokan_ingest::run::DEFAULT_WORKERS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+        workers: usize,
         /// Files or folders to ingest.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -196,6 +200,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             progress_interval_secs,
             metrics_listen,
             max_file_bytes,
+            workers,
             paths,
         } => {
             if !(0.1..=86400.0).contains(&progress_interval_secs) {
@@ -215,7 +220,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 stop_on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
             });
             let progress_interval = std::time::Duration::from_secs_f64(progress_interval_secs);
-            let options = RunOptions { max_file_bytes, progress, progress_interval };
+            let options = RunOptions { max_file_bytes, progress, progress_interval, workers };
             let summary = baokan_ingest::run::run_with(&pool, &paths, &flags, &stop, &options)
                 .await
                 .context("ingest run stopped")?;

@@ -1,11 +1,13 @@
 //! `baokan-ingest run`: walks files and folders, ingests each page file in
-//! its own transaction, records failures and keeps going, and sums up.
+//! its own transaction (several pages in flight), records failures and keeps
+//! going, and sums up.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+use tokio::task::JoinSet;
 use tracing::{info, warn, Instrument};
 
 use crate::metadata::PageMetadata;
@@ -25,7 +27,13 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// Time between two progress lines.
     pub progress_interval: Duration,
+    /// Pages read, parsed and stored at once (each in its own transaction).
+    pub workers: usize,
 }
+
+/// Default number of pages in flight: parsing uses the cores while other
+/// pages wait for their commit to reach the disk.
+pub const DEFAULT_WORKERS: usize = 4;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -33,6 +41,7 @@ impl Default for RunOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             progress: ProgressMode::Off,
             progress_interval: Duration::ZERO,
+            workers: DEFAULT_WORKERS,
         }
     }
 }
@@ -45,6 +54,17 @@ pub struct RunSummary {
     pub pages_replaced: usize,
     pub pages_failed: usize,
     pub articles_written: usize,
+}
+
+impl RunSummary {
+    /// Adds another summary's counts.
+    pub fn add(&mut self, other: &RunSummary) {
+        self.pages_new += other.pages_new;
+        self.pages_unchanged += other.pages_unchanged;
+        self.pages_replaced += other.pages_replaced;
+        self.pages_failed += other.pages_failed;
+        self.articles_written += other.articles_written;
+    }
 }
 
 impl std::fmt::Display for RunSummary {
@@ -114,22 +134,51 @@ pub async fn run_with(
         metrics::global().record_page(PageOutcome::Failed, 0, 0, Duration::ZERO);
         summary.pages_failed += 1;
     }
-    for (path, bytes) in files.iter().zip(sizes) {
+    // Up to `workers` pages in flight; a stop request lets them finish and
+    // starts no more. The first database failure ends the run after them.
+    let mut in_flight: JoinSet<(u64, Result<RunSummary, RunError>)> = JoinSet::new();
+    let mut failure: Option<RunError> = None;
+    let mut finished = |joined: Result<(u64, Result<RunSummary, RunError>), tokio::task::JoinError>,
+                        summary: &mut RunSummary,
+                        progress: &mut Progress| match joined {
+        Ok((bytes, Ok(page))) => {
+            summary.add(&page);
+            progress.file_done(bytes, page.articles_written);
+        }
+        Ok((_, Err(error))) => failure = failure.take().or(Some(error)),
+        Err(error) => warn!(error = %error, "page task failed"),
+    };
+    for (path, bytes) in files.into_iter().zip(sizes) {
         if stop.load(Ordering::SeqCst) {
             info!("stopping between pages as asked");
             break;
         }
-        let source_path = source_path_of(path);
-        let span = tracing::info_span!("ingest_file", file = %source_path);
-        let articles_before = summary.articles_written;
-        let bytes = bytes.min(options.max_file_bytes);
-        ingest_one(pool, path, &source_path, flags, bytes, options.max_file_bytes, &mut summary)
-            .instrument(span)
-            .await?;
-        progress.file_done(bytes, summary.articles_written - articles_before);
+        while in_flight.len() >= options.workers.max(1) {
+            if let Some(joined) = in_flight.join_next().await {
+                finished(joined, &mut summary, &mut progress);
+            }
+        }
+        let (pool, flags, max_file_bytes) = (pool.clone(), flags.clone(), options.max_file_bytes);
+        in_flight.spawn(async move {
+            let source_path = source_path_of(&path);
+            let span = tracing::info_span!("ingest_file", file = %source_path);
+            let bytes = bytes.min(max_file_bytes);
+            let mut page = RunSummary::default();
+            let outcome = ingest_one(&pool, &path, &source_path, &flags, bytes, max_file_bytes, &mut page)
+                .instrument(span)
+                .await
+                .map(|()| page);
+            (bytes, outcome)
+        });
+    }
+    while let Some(joined) = in_flight.join_next().await {
+        finished(joined, &mut summary, &mut progress);
     }
     progress.finish();
-    Ok(summary)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(summary),
+    }
 }
 
 /// Ingests one file and adds its outcome to `summary`.
@@ -144,7 +193,20 @@ async fn ingest_one(
 ) -> Result<(), RunError> {
     let started = Instant::now();
     let record_page = |outcome, articles| metrics::global().record_page(outcome, articles, bytes, started.elapsed());
-    let page = match read_page_file_limited(path, max_file_bytes) {
+    // Decoding and parsing are CPU work: off the async threads.
+    let file = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || read_page_file_limited(&file, max_file_bytes)).await;
+    let read = match read {
+        Ok(read) => read,
+        Err(error) => {
+            warn!(error = %error, "parse task failed");
+            record_error(pool, source_path, &format!("parser task failed: {error}")).await?;
+            record_page(PageOutcome::Failed, 0);
+            summary.pages_failed += 1;
+            return Ok(());
+        }
+    };
+    let page = match read {
         Ok(page) => page,
         Err(error) => {
             let reason = error.to_string();

@@ -1,6 +1,7 @@
 //! Writes one parsed page to PostgreSQL in one transaction: the page row,
 //! its articles (upserted by ordinal, extra ordinals deleted), nothing when
-//! the file is unchanged. Also records ingest errors.
+//! the file is unchanged; then links the page to the archive in a second,
+//! short transaction. Also records ingest errors.
 
 use baokan_common::ParsedArticle;
 use chrono::NaiveDate;
@@ -49,6 +50,33 @@ type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<Str
 
 /// Stores a page and its articles atomically.
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
+    let (outcome, page_id) = store_page_rows(pool, page).await?;
+    if let Some(page_id) = page_id {
+        link_page(pool, page_id).await?;
+    }
+    Ok(outcome)
+}
+
+/// Key of the advisory lock that serialises linking (any constant works).
+const LINK_LOCK: i64 = 0x6261_6f6b_616e_4c4b;
+
+/// Links a stored page's articles to the rest of the archive (continuations,
+/// wire copy groups) in a short transaction of its own, after the page's
+/// own transaction committed. Linking transactions take one advisory lock,
+/// so of two pages stored at the same time the second always sees the first
+/// (and links them); a page found unchanged is linked again, which repairs
+/// links lost to a crash between the two transactions.
+pub async fn link_page(pool: &PgPool, page_id: i64) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LINK_LOCK).execute(&mut *transaction).await?;
+    crate::links::link_continuations(&mut transaction, page_id).await?;
+    crate::links::group_wire_copies(&mut transaction, page_id).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Stores the page row and its articles; returns the outcome and the page id.
+async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreOutcome, Option<i64>), StoreError> {
     let mut transaction = pool.begin().await?;
     let existing = lock_page(&mut transaction, page.source_path).await?;
     let existing = match existing {
@@ -73,7 +101,7 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
                 Some((page_id,)) => {
                     write_articles(&mut transaction, page_id, page.articles).await?;
                     transaction.commit().await?;
-                    return Ok(StoreOutcome::New { articles: page.articles.len() });
+                    return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id)));
                 }
                 // Another ingest inserted it meanwhile: lock its row and compare.
                 None => lock_page(&mut transaction, page.source_path).await?,
@@ -90,7 +118,7 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
         && page_number == page.metadata.page_number;
     if unchanged {
         transaction.rollback().await?;
-        return Ok(StoreOutcome::Unchanged);
+        return Ok((StoreOutcome::Unchanged, Some(page_id)));
     }
     sqlx::query(
         "UPDATE pages SET content_hash = $2, paper = $3, issue_date = $4, issue_month_day = $5, page_number = $6,
@@ -109,7 +137,7 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
     .await?;
     write_articles(&mut transaction, page_id, page.articles).await?;
     transaction.commit().await?;
-    Ok(StoreOutcome::Replaced { articles: page.articles.len() })
+    Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id)))
 }
 
 /// Locks a page row for the rest of the transaction.
@@ -180,8 +208,6 @@ async fn write_articles(
             .execute(&mut **transaction)
             .await?;
     }
-    crate::links::link_continuations(transaction, page_id).await?;
-    crate::links::group_wire_copies(transaction, page_id).await?;
     Ok(())
 }
 

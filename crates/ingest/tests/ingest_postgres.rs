@@ -282,3 +282,31 @@ async fn sigterm_stops_the_run_command_between_pages() {
     assert!(pages < 400, "it stopped early ({pages} pages)");
     assert_eq!(whole, pages, "every stored page has all its articles");
 }
+
+/// Two parts of one story stored at the same time by two workers are still
+/// linked: linking transactions are serialised, so the second sees the first.
+#[tokio::test]
+async fn parts_stored_concurrently_are_linked() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for _ in 0..4 {
+        let database = fresh_database().await;
+        let archive = tempfile::tempdir().unwrap();
+        let issue = archive.path().join("山西日报").join("2021-04-09");
+        std::fs::create_dir_all(&issue).unwrap();
+        std::fs::copy(root.join("seeds/000_d426e6b5030342b4.txt"), issue.join("1.txt")).unwrap();
+        std::fs::copy(root.join("fixtures/editions/山西日报/2021-04-09/2.txt"), issue.join("2.txt")).unwrap();
+        let options = baokan_ingest::run::RunOptions { workers: 2, ..Default::default() };
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let summary = baokan_ingest::run::run_with(
+            &database.pool,
+            &[archive.path().to_path_buf()],
+            &PageMetadata::default(),
+            &stop,
+            &options,
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.pages_new, 2);
+        assert_eq!(count(&database.pool, "SELECT count(*) FROM continuations").await, 1);
+    }
+}
