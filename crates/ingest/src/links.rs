@@ -38,14 +38,24 @@ pub async fn link_continuations(transaction: &mut Transaction<'_, Postgres>, pag
     .bind(page_id)
     .execute(&mut **transaction)
     .await?;
+    // Two index-friendly halves: this page's parts that jump out, and other
+    // pages' parts that jump to this page (an OR of both would scan).
     let candidates: Vec<Candidate> = sqlx::query_as(
         "SELECT h.id, t.id, h.ordinal, t.ordinal, h.title, t.title
          FROM pages hp
-         JOIN articles h ON h.page_id = hp.id
+         JOIN articles h ON h.page_id = hp.id AND cardinality(h.continues_to) > 0
          JOIN pages tp ON tp.paper = hp.paper AND tp.issue_date = hp.issue_date AND tp.id <> hp.id
-         JOIN articles t ON t.page_id = tp.id
-         WHERE (hp.id = $1 OR tp.id = $1)
-           AND tp.page_number = ANY(h.continues_to) AND hp.page_number = ANY(t.continued_from)",
+                      AND tp.page_number = ANY(h.continues_to)
+         JOIN articles t ON t.page_id = tp.id AND hp.page_number = ANY(t.continued_from)
+         WHERE hp.id = $1
+         UNION ALL
+         SELECT h.id, t.id, h.ordinal, t.ordinal, h.title, t.title
+         FROM pages tp
+         JOIN articles t ON t.page_id = tp.id AND cardinality(t.continued_from) > 0
+         JOIN pages hp ON hp.paper = tp.paper AND hp.issue_date = tp.issue_date AND hp.id <> tp.id
+                      AND hp.page_number = ANY(t.continued_from)
+         JOIN articles h ON h.page_id = hp.id AND tp.page_number = ANY(h.continues_to)
+         WHERE tp.id = $1",
     )
     .bind(page_id)
     .fetch_all(&mut **transaction)
@@ -88,20 +98,35 @@ pub async fn link_continuations(transaction: &mut Transaction<'_, Postgres>, pag
 /// 16-bit bands). A group is named by its smallest article id; groups that a new
 /// text bridges are merged. Returns how many of the page's articles are in a group.
 pub async fn group_wire_copies(transaction: &mut Transaction<'_, Postgres>, page_id: i64) -> Result<u64, sqlx::Error> {
-    let matches: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "WITH mine AS (SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL)
-         SELECT m.id, o.id, o.wire_group
-         FROM mine m JOIN articles o ON o.id <> m.id AND o.simhash IS NOT NULL
-          AND (((o.simhash >> 48) & 65535) = ((m.simhash >> 48) & 65535)
-            OR ((o.simhash >> 32) & 65535) = ((m.simhash >> 32) & 65535)
-            OR ((o.simhash >> 16) & 65535) = ((m.simhash >> 16) & 65535)
-            OR (o.simhash & 65535) = (m.simhash & 65535))
-          AND bit_count((o.simhash # m.simhash)::bit(64)) <= $2",
-    )
-    .bind(page_id)
-    .bind(MAX_DISTANCE as i32)
-    .fetch_all(&mut **transaction)
-    .await?;
+    let mine: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL")
+            .bind(page_id)
+            .fetch_all(&mut **transaction)
+            .await?;
+    let mut matches: Vec<(i64, i64, Option<i64>)> = Vec::new();
+    for (id, fingerprint) in mine {
+        // One lookup per band value (index scans); the distance is checked here.
+        let band = |shift: u32| (fingerprint >> shift) & 0xffff;
+        let candidates: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, simhash, wire_group FROM articles
+             WHERE simhash IS NOT NULL AND id <> $5
+               AND (((simhash >> 48) & 65535) = $1 OR ((simhash >> 32) & 65535) = $2
+                 OR ((simhash >> 16) & 65535) = $3 OR (simhash & 65535) = $4)",
+        )
+        .bind(band(48))
+        .bind(band(32))
+        .bind(band(16))
+        .bind(band(0))
+        .bind(id)
+        .fetch_all(&mut **transaction)
+        .await?;
+        matches.extend(
+            candidates
+                .into_iter()
+                .filter(|(_, other, _)| crate::simhash::distance(fingerprint, *other) <= MAX_DISTANCE)
+                .map(|(other, _, group)| (id, other, group)),
+        );
+    }
     // Every article of the page starts ungrouped; matched ones join the smallest id around.
     sqlx::query("UPDATE articles SET wire_group = NULL WHERE page_id = $1 AND wire_group IS NOT NULL")
         .bind(page_id)

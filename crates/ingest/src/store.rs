@@ -52,23 +52,31 @@ type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<Str
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
     let (outcome, page_id) = store_page_rows(pool, page).await?;
     if let Some(page_id) = page_id {
-        link_page(pool, page_id).await?;
+        // The page is stored; a link that fails now (a deadlock between two
+        // concurrent re-groupings, say) is retried once, then left to the
+        // next run, which links unchanged pages again.
+        if let Err(first) = link_page(pool, page_id).await {
+            if let Err(second) = link_page(pool, page_id).await {
+                tracing::warn!(page_id, first = %first, error = %second, "page stored but not linked");
+            }
+        }
     }
     Ok(outcome)
 }
 
-/// Key of the advisory lock that serialises linking (any constant works).
-const LINK_LOCK: i64 = 0x6261_6f6b_616e_4c4b;
-
 /// Links a stored page's articles to the rest of the archive (continuations,
-/// wire copy groups) in a short transaction of its own, after the page's
-/// own transaction committed. Linking transactions take one advisory lock,
-/// so of two pages stored at the same time the second always sees the first
-/// (and links them); a page found unchanged is linked again, which repairs
-/// links lost to a crash between the two transactions.
+/// wire copy groups) in a short transaction of its own, after the page's own
+/// transaction committed. Of two pages stored at the same time, the linking
+/// statements of the later one start after both pages committed (each
+/// statement sees what was committed when it started), so it sees the other
+/// page and links them; no lock is needed. A page found unchanged is linked
+/// again, which repairs links lost to a crash between the two transactions.
 pub async fn link_page(pool: &PgPool, page_id: i64) -> Result<(), StoreError> {
     let mut transaction = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LINK_LOCK).execute(&mut *transaction).await?;
+    // Every linking query is an index lookup by page, band or edition. During
+    // a bulk load the table statistics lag behind and the planner would scan
+    // the whole table once per page (quadratic); tell it not to.
+    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *transaction).await?;
     crate::links::link_continuations(&mut transaction, page_id).await?;
     crate::links::group_wire_copies(&mut transaction, page_id).await?;
     transaction.commit().await?;

@@ -284,7 +284,7 @@ async fn sigterm_stops_the_run_command_between_pages() {
 }
 
 /// Two parts of one story stored at the same time by two workers are still
-/// linked: linking transactions are serialised, so the second sees the first.
+/// linked: the later linking transaction sees both pages.
 #[tokio::test]
 async fn parts_stored_concurrently_are_linked() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
