@@ -176,6 +176,7 @@ pub async fn measure_freshness(
             encoding: page.encoding,
             raw_text: &page.text,
             articles: &page.parsed.articles,
+            names: &[],
         };
         store_page(pool, &record).await.context("storing a freshness page")?;
         let committed = Instant::now();

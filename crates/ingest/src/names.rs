@@ -4,7 +4,8 @@
 
 use baokan_common::ParsedArticle;
 
-use crate::entities::{entities_of, EntityKind};
+use crate::entities::article::read_article;
+use crate::entities::EntityKind;
 
 /// Names of one article, each list deduplicated, most mentioned first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,12 +13,17 @@ pub struct ArticleNames {
     pub persons: Vec<String>,
     pub places: Vec<String>,
     pub orgs: Vec<String>,
+    /// Person names worth teaching the analyzer (bylines, names after titles).
+    pub learnable: Vec<String>,
 }
 
-/// Persons (bylines included), places (the dateline's city included) and organisations.
+/// Persons (bylines included), places (the dateline's city included),
+/// organisations and learnable names, from one reading of the article (this
+/// is the costly part of ingest: run it once per article, off async threads).
 pub fn names_of(article: &ParsedArticle) -> ArticleNames {
-    let mut names = ArticleNames::default();
-    for entity in entities_of(article) {
+    let (entities, learnable) = read_article(article);
+    let mut names = ArticleNames { learnable, ..ArticleNames::default() };
+    for entity in entities {
         let list = match entity.kind {
             EntityKind::Person => &mut names.persons,
             EntityKind::Place => &mut names.places,
@@ -28,9 +34,4 @@ pub fn names_of(article: &ParsedArticle) -> ArticleNames {
         }
     }
     names
-}
-
-/// Person names worth teaching the analyzer (bylines, names after titles).
-pub fn learnable_names(article: &ParsedArticle) -> Vec<String> {
-    crate::entities::learnable_names(article)
 }

@@ -12,9 +12,10 @@ use tracing::{info, warn, Instrument};
 
 use crate::metadata::PageMetadata;
 use crate::metrics::{self, PageOutcome};
+use crate::names::{names_of, ArticleNames};
 use crate::page_file::{read_page_file_limited, DEFAULT_MAX_FILE_BYTES};
 use crate::progress::{Progress, ProgressMode};
-use crate::store::{record_error, store_page, PageRecord, StoreError, StoreOutcome};
+use crate::store::{is_stored_unchanged, record_error, store_page, PageRecord, StoreError, StoreOutcome};
 use crate::walk::display_path;
 pub use crate::walk::{collect_page_files, source_path_of};
 
@@ -222,7 +223,7 @@ async fn ingest_one(
         (None, Some((month, day))) => Some(format!("{month:02}-{day:02}")),
         _ => None,
     };
-    let record = PageRecord {
+    let mut record = PageRecord {
         source_path,
         content_hash: &page.content_hash,
         metadata: &metadata,
@@ -230,7 +231,16 @@ async fn ingest_one(
         encoding: page.encoding,
         raw_text: &page.text,
         articles: &page.parsed.articles,
+        names: &[],
     };
+    // Reading names is the costly part: only for pages that will be written,
+    // once (not again on a retry), and off the async threads.
+    let names: Vec<ArticleNames>;
+    if !is_stored_unchanged(pool, &record).await.unwrap_or(false) {
+        let articles = page.parsed.articles.clone();
+        names = tokio::task::spawn_blocking(move || articles.iter().map(names_of).collect()).await.unwrap_or_default();
+        record.names = &names;
+    }
     match store_with_retry(pool, &record).await {
         Ok(StoreOutcome::New { articles }) => {
             info!(articles, outcome = "new", "page stored");

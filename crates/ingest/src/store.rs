@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::metadata::PageMetadata;
+use crate::names::ArticleNames;
 
 /// Everything stored for one page file.
 #[derive(Debug)]
@@ -22,6 +23,8 @@ pub struct PageRecord<'a> {
     pub encoding: &'a str,
     pub raw_text: &'a str,
     pub articles: &'a [ParsedArticle],
+    /// Names of each article (same order), from [`crate::names::names_of`].
+    pub names: &'a [ArticleNames],
 }
 
 /// What storing a page did.
@@ -83,6 +86,29 @@ pub async fn link_page(pool: &PgPool, page_id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// True when the page is stored with this content and metadata already (a
+/// cheap look before the costly name extraction; `store_page` checks again
+/// under the row lock).
+pub async fn is_stored_unchanged(pool: &PgPool, page: &PageRecord<'_>) -> Result<bool, sqlx::Error> {
+    let stored: Option<StoredPageRow> = sqlx::query_as(
+        "SELECT id, content_hash, paper, issue_date, issue_month_day, page_number FROM pages WHERE source_path = $1",
+    )
+    .bind(page.source_path)
+    .fetch_optional(pool)
+    .await?;
+    Ok(stored.is_some_and(|row| same_page(&row, page)))
+}
+
+/// Whether a stored page row holds this file's content and metadata.
+fn same_page(row: &StoredPageRow, page: &PageRecord<'_>) -> bool {
+    let (_, hash, paper, issue_date, month_day, page_number) = row;
+    *hash == page.content_hash
+        && *paper == page.metadata.paper
+        && *issue_date == page.metadata.issue_date
+        && *month_day == page.issue_month_day
+        && *page_number == page.metadata.page_number
+}
+
 /// Stores the page row and its articles; returns the outcome and the page id.
 async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreOutcome, Option<i64>), StoreError> {
     let mut transaction = pool.begin().await?;
@@ -107,7 +133,7 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
             .await?;
             match inserted {
                 Some((page_id,)) => {
-                    write_articles(&mut transaction, page_id, page.articles).await?;
+                    write_articles(&mut transaction, page_id, page.articles, page.names).await?;
                     transaction.commit().await?;
                     return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id)));
                 }
@@ -116,14 +142,11 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
             }
         }
     };
-    let Some((page_id, hash, paper, issue_date, month_day, page_number)) = existing else {
+    let Some(row) = existing else {
         return Err(StoreError::Database(sqlx::Error::RowNotFound));
     };
-    let unchanged = hash == page.content_hash
-        && paper == page.metadata.paper
-        && issue_date == page.metadata.issue_date
-        && month_day == page.issue_month_day
-        && page_number == page.metadata.page_number;
+    let page_id = row.0;
+    let unchanged = same_page(&row, page);
     if unchanged {
         transaction.rollback().await?;
         return Ok((StoreOutcome::Unchanged, Some(page_id)));
@@ -143,7 +166,7 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
     .bind(page.raw_text)
     .execute(&mut *transaction)
     .await?;
-    write_articles(&mut transaction, page_id, page.articles).await?;
+    write_articles(&mut transaction, page_id, page.articles, page.names).await?;
     transaction.commit().await?;
     Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id)))
 }
@@ -168,11 +191,22 @@ async fn write_articles(
     transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     page_id: i64,
     articles: &[ParsedArticle],
+    names: &[ArticleNames],
 ) -> Result<(), StoreError> {
+    // Names are normally read before the transaction; read them here when
+    // the caller skipped that (it saw the page unchanged, then it changed).
+    let computed: Vec<ArticleNames>;
+    let names = if names.len() == articles.len() {
+        names
+    } else {
+        computed = articles.iter().map(crate::names::names_of).collect();
+        &computed
+    };
     let batch = serde_json::Value::Array(
         articles
             .iter()
-            .map(|article| derived_fields(article).map(serde_json::Value::Object))
+            .zip(names)
+            .map(|(article, names)| derived_fields(article, names).map(serde_json::Value::Object))
             .collect::<Result<_, _>>()?,
     );
     sqlx::query(
@@ -209,7 +243,7 @@ async fn write_articles(
         .bind(articles.len() as i32)
         .execute(&mut **transaction)
         .await?;
-    let learned: Vec<String> = articles.iter().flat_map(crate::names::learnable_names).collect();
+    let learned: Vec<&str> = names.iter().flat_map(|n| n.learnable.iter().map(String::as_str)).collect();
     if !learned.is_empty() {
         sqlx::query("INSERT INTO dictionary_words (word, source) SELECT DISTINCT unnest($1::text[]), 'byline' ON CONFLICT DO NOTHING")
             .bind(&learned)
@@ -221,19 +255,21 @@ async fn write_articles(
 
 /// An article as stored: the parser's fields plus what is derived from
 /// them (dateline city, jump targets, names, SimHash).
-fn derived_fields(article: &ParsedArticle) -> Result<serde_json::Map<String, serde_json::Value>, serde_json::Error> {
+fn derived_fields(
+    article: &ParsedArticle,
+    names: &ArticleNames,
+) -> Result<serde_json::Map<String, serde_json::Value>, serde_json::Error> {
     let serde_json::Value::Object(mut fields) = serde_json::to_value(article)? else {
         return Ok(serde_json::Map::new());
     };
     let (continues_to, continued_from) = crate::jumps::jump_targets(&article.jumps);
     let city = article.dateline.as_deref().and_then(crate::parse::dateline::dateline_city);
-    let names = crate::names::names_of(article);
     fields.insert("dateline_city".into(), serde_json::to_value(city)?);
     fields.insert("continues_to".into(), serde_json::to_value(continues_to)?);
     fields.insert("continued_from".into(), serde_json::to_value(continued_from)?);
-    fields.insert("persons".into(), serde_json::to_value(names.persons)?);
-    fields.insert("places".into(), serde_json::to_value(names.places)?);
-    fields.insert("orgs".into(), serde_json::to_value(names.orgs)?);
+    fields.insert("persons".into(), serde_json::to_value(&names.persons)?);
+    fields.insert("places".into(), serde_json::to_value(&names.places)?);
+    fields.insert("orgs".into(), serde_json::to_value(&names.orgs)?);
     // As text: JSON numbers would lose the low bits of a 64-bit value.
     fields.insert(
         "simhash".into(),

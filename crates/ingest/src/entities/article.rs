@@ -3,35 +3,34 @@
 //! (`本报太原4月8日讯` → 太原).
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use baokan_common::model::ParsedArticle;
-use regex::Regex;
 
 use super::lexicon::{BYLINE_ROLES, NOT_NAMES};
-use super::mentions::{mentions_in_text, titled_person_names};
+use super::mentions::read_text;
 use super::tokens::is_common_word;
 use super::{Entity, EntityKind};
 use crate::text::is_han;
-
-/// The city between the source and the date of a dateline.
-static DATELINE_CITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:据)?(?:本报|本刊|新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网|\p{Han}{2,6}?(?:日报|晚报))(?P<city>\p{Han}{2,6}?)(?:[\d〇一二三四五六七八九十]{1,4}月|电|讯)",
-    )
-    .expect("dateline city regex")
-});
 
 /// Returns the person, place and organisation names of an article with their
 /// counts: mentions in kicker, title, subtitle and paragraphs, the bylines as
 /// persons and the dateline's city as a place. Sorted by kind, then count
 /// (most first), then name.
 pub fn entities_of(article: &ParsedArticle) -> Vec<Entity> {
+    read_article(article).0
+}
+
+/// Both results of an article from one jieba pass over its texts: its
+/// entities (as [`entities_of`]) and its learnable names (as [`learnable_names`]).
+pub fn read_article(article: &ParsedArticle) -> (Vec<Entity>, Vec<String>) {
     let mut counts: HashMap<(EntityKind, String), u32> = HashMap::new();
+    let mut names: Vec<String> = byline_names(article);
     for text in texts_of(article) {
-        for mention in mentions_in_text(text) {
+        let (mentions, titled) = read_text(text);
+        for mention in mentions {
             *counts.entry((mention.kind, mention.name)).or_default() += 1;
         }
+        names.extend(titled);
     }
     for name in byline_names(article) {
         *counts.entry((EntityKind::Person, name)).or_default() += 1;
@@ -42,29 +41,21 @@ pub fn entities_of(article: &ParsedArticle) -> Vec<Entity> {
     let mut entities: Vec<Entity> =
         counts.into_iter().map(|((kind, name), count)| Entity { kind, name, count }).collect();
     entities.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.name.cmp(&b.name)));
-    entities
+    names.retain(|name| is_learnable(name));
+    names.sort();
+    names.dedup();
+    (entities, names)
 }
 
 /// Returns person names sure enough to teach a segmenter's dictionary: the
 /// bylines and names printed after an official title, 2–4 Han characters,
 /// never an ordinary word. Sorted, without repeats.
 pub fn learnable_names(article: &ParsedArticle) -> Vec<String> {
-    let mut names: Vec<String> = byline_names(article);
-    for text in texts_of(article) {
-        names.extend(titled_person_names(text));
-    }
-    names.retain(|name| is_learnable(name));
-    names.sort();
-    names.dedup();
-    names
+    read_article(article).1
 }
 
-/// Returns the city a dateline names (`新华社北京2月3日电` → 北京), if any.
-pub fn dateline_city(dateline: &str) -> Option<String> {
-    let compact: String = dateline.chars().filter(|c| !c.is_whitespace()).collect();
-    let city = DATELINE_CITY.captures(&compact)?.name("city")?.as_str().to_string();
-    Some(city)
-}
+/// The city a dateline names, read by the parser's dateline module.
+pub use crate::parse::dateline::dateline_city;
 
 /// The article's texts that hold running text.
 fn texts_of(article: &ParsedArticle) -> impl Iterator<Item = &str> {

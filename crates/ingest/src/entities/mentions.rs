@@ -58,24 +58,28 @@ pub fn tagged_mentions(text: &str) -> Vec<Mention> {
 /// characters. Never panics; overlapping names are settled (the longer or
 /// better-founded one stays), so spans do not overlap and come in text order.
 pub fn mentions_in_text(text: &str) -> Vec<Mention> {
+    read_text(text).0
+}
+
+/// Both readings of a text from one jieba pass: its mentions (as
+/// [`mentions_in_text`]) and the names printed after an official title (as
+/// [`titled_person_names`]).
+pub fn read_text(text: &str) -> (Vec<Mention>, Vec<String>) {
     let chars: Vec<char> = text.chars().collect();
     let tokens = tag(text);
+    let titled = titled_people(&chars, &tokens);
+    let titled_names = titled.iter().map(|candidate| chars[candidate.start..candidate.end].iter().collect()).collect();
     let mut candidates: Vec<Candidate> = tokens.iter().filter_map(tagged_candidate).collect();
     candidates.extend(place_candidates(&tokens));
     candidates.extend(org_candidates(&tokens));
-    candidates.extend(titled_people(&chars, &tokens));
-    settle(&chars, candidates)
+    candidates.extend(titled);
+    (settle(&chars, candidates), titled_names)
 }
 
 /// Returns the person names printed right after an official title in `text`
 /// (the surest names: `省委书记楼阳生` → 楼阳生).
 pub fn titled_person_names(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let tokens = tag(text);
-    titled_people(&chars, &tokens)
-        .into_iter()
-        .map(|candidate| chars[candidate.start..candidate.end].iter().collect())
-        .collect()
+    read_text(text).1
 }
 
 /// Reads a single token: jieba's own name tags where they hold up (its

@@ -64,7 +64,7 @@ pub fn parse_dateline(paragraph: &str) -> Option<Dateline> {
 pub fn dateline_city(dateline: &str) -> Option<String> {
     static CITY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^(?:据)?(?:本报|本刊|新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网)(?P<city>\p{Han}{2,6}?)(?:[\d〇一二三四五六七八九十]{1,4}月|[讯电]$)",
+            r"^(?:据)?(?:本报|本刊|新华社|中新社|中新网|人民日报|人民网|央视网|新华网|光明网|\p{Han}{2,6}?(?:日报|晚报))(?P<city>\p{Han}{2,6}?)(?:[\d〇一二三四五六七八九十]{1,4}月|[讯电]$)",
         )
         .expect("dateline city regex")
     });
