@@ -75,8 +75,14 @@ async fn watch_serves_metrics_of_pages_by_outcome() {
         .spawn()
         .unwrap();
     let mut copied = 0;
+    // Files arrive whole (written beside, then renamed in), as a drop folder
+    // should be fed: a busy machine could otherwise stall a copy mid-file
+    // for longer than the settle interval.
+    let staging = tempfile::tempdir_in(inbox.path().parent().unwrap()).unwrap();
     for path in seed_pages() {
-        std::fs::copy(&path, inbox.path().join(path.file_name().unwrap())).unwrap();
+        let staged = staging.path().join(path.file_name().unwrap());
+        std::fs::copy(&path, &staged).unwrap();
+        std::fs::rename(&staged, inbox.path().join(path.file_name().unwrap())).unwrap();
         copied += 1;
     }
     std::fs::write(inbox.path().join("empty.txt"), b"").unwrap();

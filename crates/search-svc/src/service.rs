@@ -80,6 +80,24 @@ impl ExportPace {
     }
 }
 
+/// Time left by the client's `grpc-timeout` header (`<digits><unit>`, unit
+/// one of H M S m u n), when it sent one.
+fn deadline_of(metadata: &tonic::metadata::MetadataMap) -> Option<std::time::Duration> {
+    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    let amount: u64 = digits.parse().ok()?;
+    let duration = match unit {
+        "H" => std::time::Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => std::time::Duration::from_secs(amount.saturating_mul(60)),
+        "S" => std::time::Duration::from_secs(amount),
+        "m" => std::time::Duration::from_millis(amount),
+        "u" => std::time::Duration::from_micros(amount),
+        "n" => std::time::Duration::from_nanos(amount),
+        _ => return None,
+    };
+    Some(duration)
+}
+
 /// The stream of articles an export sends.
 type ArticleStream = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<Article, Status>> + Send>>;
 
@@ -260,6 +278,9 @@ impl SearchService for SearchServiceImpl {
     async fn export(&self, request: Request<ExportRequest>) -> Result<Response<Self::ExportStream>, Status> {
         let request_permit = self.admission.request()?;
         let export_permit = self.admission.export()?;
+        // tonic's server timeout ends a call when its response starts; a
+        // stream must watch the client's deadline itself.
+        let deadline = deadline_of(request.metadata()).map(|left| tokio::time::Instant::now() + left);
         let request = request.into_inner();
         let query = self.parse_limited(&request.query)?;
         let filter = self.filter_from(request.filter)?;
@@ -268,7 +289,8 @@ impl SearchService for SearchServiceImpl {
         let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_BATCH);
         let pool = self.pool.clone();
         let mut pace = ExportPace::new(self.limits.export_articles_per_second);
-        tokio::spawn(async move {
+        let expired = sender.clone();
+        let stream = async move {
             // Both permits are held until the stream ends (or the client leaves).
             let _permits = (request_permit, export_permit);
             for batch in ids.chunks(EXPORT_BATCH) {
@@ -288,6 +310,14 @@ impl SearchService for SearchServiceImpl {
                         return; // the client went away
                     }
                 }
+            }
+        };
+        tokio::spawn(async move {
+            let Some(deadline) = deadline else { return stream.await };
+            if tokio::time::timeout_at(deadline, stream).await.is_err() {
+                let _ = expired
+                    .send(Err(Status::deadline_exceeded("the client's deadline passed during the export")))
+                    .await;
             }
         });
         Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))))
@@ -566,5 +596,24 @@ fn row_to_proto(row: ArticleRow) -> Article {
         parts: row.parts.into_iter().map(|(id, _)| id).collect(),
         continues_on_pages: row.continues_to,
         continued_from_pages: row.continued_from,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_are_read_in_every_unit() {
+        let deadline = |value: &str| {
+            let mut metadata = tonic::metadata::MetadataMap::new();
+            metadata.insert("grpc-timeout", value.parse().unwrap());
+            deadline_of(&metadata)
+        };
+        assert_eq!(deadline("300m"), Some(std::time::Duration::from_millis(300)));
+        assert_eq!(deadline("2S"), Some(std::time::Duration::from_secs(2)));
+        assert_eq!(deadline("1H"), Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(deadline("5x"), None);
+        assert_eq!(deadline_of(&tonic::metadata::MetadataMap::new()), None);
     }
 }

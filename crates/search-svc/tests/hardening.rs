@@ -146,10 +146,31 @@ async fn beyond_the_concurrency_limits_requests_are_refused_not_queued_and_expor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_deadline_is_honoured_and_a_cancelled_search_stops() {
     let mut h = harness_with(&[seeds_dir()]).await;
-    let mut request = tonic::Request::new(query("两山"));
-    request.set_timeout(Duration::from_nanos(1));
-    let status = h.client.search(request).await.unwrap_err();
+    // A call that cannot finish in time (an export paced at 2 articles per
+    // second, 300 ms allowed) ends with the deadline, not when the work is done.
+    let database = baokan_common::testing::fresh_database().await;
+    baokan_ingest::run::run(&database.pool, &[seeds_dir()], &Default::default()).await.unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let limits = Limits { export_articles_per_second: 2, ..Limits::default() };
+    let (_server, mut slow) = start_server_with(ServerConfig { limits, ..config(&database.url, index.path()) }).await;
+    let started = Instant::now();
+    let mut request = tonic::Request::new(ExportRequest { query: "的".into(), filter: None });
+    request.set_timeout(Duration::from_millis(300));
+    let status = match slow.export(request).await {
+        Ok(response) => {
+            let mut stream = response.into_inner();
+            loop {
+                match stream.message().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("the export finished despite the deadline"),
+                    Err(status) => break status,
+                }
+            }
+        }
+        Err(status) => status,
+    };
     assert!(matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped at the deadline: {:?}", started.elapsed());
     assert!(h.client.search(query("两山")).await.is_ok(), "the server is fine afterwards");
 
     // The work itself stops: a raised flag ends the search with Cancelled.
