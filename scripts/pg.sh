@@ -51,6 +51,9 @@ as_owner() {
   runuser -u postgres -- "$@"
 }
 
+# Where the cluster lives when the postgres user cannot reach the checkout.
+fallback_data() { echo "/var/lib/baokan/pg-$(echo "$PWD" | md5sum | cut -c1-8)"; }
+
 start_private() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$data"
@@ -59,7 +62,7 @@ start_private() {
     chown -R postgres "$data"; chmod 700 "$data"
     if ! runuser -u postgres -- test -w "$data"; then
       # The checkout is not reachable by the postgres user (e.g. under /root).
-      data="/var/lib/baokan/pg-$(echo "$PWD" | md5sum | cut -c1-8)"
+      data="$(fallback_data)"
       log "using $data (the postgres user cannot reach the checkout)"
       mkdir -p "$data"; chown -R postgres "$data"; chmod 700 "$data"
     fi
@@ -93,6 +96,7 @@ case "$mode" in
   private) start_private ;;
   stop)
     bin="$(pg_bin)"
+    [ -f "$data/PG_VERSION" ] || data="$(fallback_data)"
     [ -f "$data/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$data" -m fast stop >&2 || true
     ;;
   *) log "usage: scripts/pg.sh [url|private|stop]"; exit 2 ;;
