@@ -29,15 +29,23 @@ type Candidate = (i64, i64, i32, i32, Option<String>, Option<String>);
 /// page Q (`下转第Q版`) joins the part on page Q of the same paper and issue
 /// that jumps back (`上接第P版`). With several candidates, the closest titles
 /// win, then reading order; each part has at most one predecessor.
-/// Returns the number of links made.
-pub async fn link_continuations(transaction: &mut Transaction<'_, Postgres>, page_id: i64) -> Result<u64, sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM continuations WHERE head_id IN (SELECT id FROM articles WHERE page_id = $1)
-                                      OR tail_id IN (SELECT id FROM articles WHERE page_id = $1)",
-    )
-    .bind(page_id)
-    .execute(&mut **transaction)
-    .await?;
+/// Returns the number of links made. `was_stored`: the page existed before
+/// this ingest (a new page's articles have no links yet).
+pub async fn link_continuations(
+    transaction: &mut Transaction<'_, Postgres>,
+    page_id: i64,
+    was_stored: bool,
+) -> Result<u64, sqlx::Error> {
+    if was_stored {
+        sqlx::query("DELETE FROM continuations WHERE head_id IN (SELECT id FROM articles WHERE page_id = $1)")
+            .bind(page_id)
+            .execute(&mut **transaction)
+            .await?;
+        sqlx::query("DELETE FROM continuations WHERE tail_id IN (SELECT id FROM articles WHERE page_id = $1)")
+            .bind(page_id)
+            .execute(&mut **transaction)
+            .await?;
+    }
     // Two index-friendly halves: this page's parts that jump out, and other
     // pages' parts that jump to this page (an OR of both would scan).
     let candidates: Vec<Candidate> = sqlx::query_as(
@@ -60,6 +68,9 @@ pub async fn link_continuations(transaction: &mut Transaction<'_, Postgres>, pag
     .bind(page_id)
     .fetch_all(&mut **transaction)
     .await?;
+    if candidates.is_empty() {
+        return Ok(0);
+    }
     // Tails already linked elsewhere keep their link.
     let tails: Vec<i64> = candidates.iter().map(|c| c.1).collect();
     let taken: Vec<i64> = sqlx::query_scalar("SELECT tail_id FROM continuations WHERE tail_id = ANY($1)")
@@ -97,41 +108,64 @@ pub async fn link_continuations(transaction: &mut Transaction<'_, Postgres>, pag
 /// archive (SimHash within [`MAX_DISTANCE`] bits, found through four
 /// 16-bit bands). A group is named by its smallest article id; groups that a new
 /// text bridges are merged. Returns how many of the page's articles are in a group.
-pub async fn group_wire_copies(transaction: &mut Transaction<'_, Postgres>, page_id: i64) -> Result<u64, sqlx::Error> {
+/// `was_stored`: the page existed before this ingest (its articles may be
+/// grouped already); a new page with no fingerprint has nothing to do.
+pub async fn group_wire_copies(
+    transaction: &mut Transaction<'_, Postgres>,
+    page_id: i64,
+    was_stored: bool,
+) -> Result<u64, sqlx::Error> {
     let mine: Vec<(i64, i64)> =
         sqlx::query_as("SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL")
             .bind(page_id)
             .fetch_all(&mut **transaction)
             .await?;
-    let mut matches: Vec<(i64, i64, Option<i64>)> = Vec::new();
-    for (id, fingerprint) in mine {
-        // One lookup per band value (index scans); the distance is checked here.
-        let band = |shift: u32| (fingerprint >> shift) & 0xffff;
-        let candidates: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, simhash, wire_group FROM articles
-             WHERE simhash IS NOT NULL AND id <> $5
-               AND (((simhash >> 48) & 65535) = $1 OR ((simhash >> 32) & 65535) = $2
-                 OR ((simhash >> 16) & 65535) = $3 OR (simhash & 65535) = $4)",
+    if mine.is_empty() && !was_stored {
+        return Ok(0);
+    }
+    // One statement for all the page's articles: per band, an equality
+    // lookup on that band's expression index (`= ANY`), glued with UNION
+    // ALL. Each arm can only be served by its own index, whatever the
+    // statistics of a freshly loaded table say (an OR of the four bands
+    // with an `id <>` filter once planned as a walk over the whole primary
+    // key per page: quadratic). The distance is checked here.
+    let fingerprints: Vec<i64> = mine.iter().map(|(_, fingerprint)| *fingerprint).collect();
+    let band_values = |shift: u32| -> Vec<i64> { fingerprints.iter().map(|f| (f >> shift) & 0xffff).collect() };
+    let candidates: Vec<(i64, i64, Option<i64>)> = if mine.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT id, simhash, wire_group FROM articles WHERE ((simhash >> 48) & 65535) = ANY($1) AND simhash IS NOT NULL
+             UNION ALL
+             SELECT id, simhash, wire_group FROM articles WHERE ((simhash >> 32) & 65535) = ANY($2) AND simhash IS NOT NULL
+             UNION ALL
+             SELECT id, simhash, wire_group FROM articles WHERE ((simhash >> 16) & 65535) = ANY($3) AND simhash IS NOT NULL
+             UNION ALL
+             SELECT id, simhash, wire_group FROM articles WHERE (simhash & 65535) = ANY($4) AND simhash IS NOT NULL",
         )
-        .bind(band(48))
-        .bind(band(32))
-        .bind(band(16))
-        .bind(band(0))
-        .bind(id)
+        .bind(band_values(48))
+        .bind(band_values(32))
+        .bind(band_values(16))
+        .bind(band_values(0))
         .fetch_all(&mut **transaction)
-        .await?;
-        matches.extend(
-            candidates
-                .into_iter()
-                .filter(|(_, other, _)| crate::simhash::distance(fingerprint, *other) <= MAX_DISTANCE)
-                .map(|(other, _, group)| (id, other, group)),
-        );
+        .await?
+    };
+    let mut matches: Vec<(i64, i64, Option<i64>)> = Vec::new();
+    for (id, fingerprint) in &mine {
+        for (other, other_fingerprint, group) in &candidates {
+            let near = crate::simhash::distance(*fingerprint, *other_fingerprint) <= MAX_DISTANCE;
+            if other != id && near && !matches.iter().any(|(a, b, _)| a == id && b == other) {
+                matches.push((*id, *other, *group));
+            }
+        }
     }
     // Every article of the page starts ungrouped; matched ones join the smallest id around.
-    sqlx::query("UPDATE articles SET wire_group = NULL WHERE page_id = $1 AND wire_group IS NOT NULL")
-        .bind(page_id)
-        .execute(&mut **transaction)
-        .await?;
+    if was_stored {
+        sqlx::query("UPDATE articles SET wire_group = NULL WHERE page_id = $1 AND wire_group IS NOT NULL")
+            .bind(page_id)
+            .execute(&mut **transaction)
+            .await?;
+    }
     let mut groups: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     for (mine, other, other_group) in matches {
         let members = groups.entry(mine).or_default();

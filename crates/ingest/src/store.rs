@@ -54,12 +54,13 @@ type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<Str
 /// Stores a page and its articles atomically.
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
     let (outcome, page_id) = store_page_rows(pool, page).await?;
+    let was_stored = !matches!(outcome, StoreOutcome::New { .. });
     if let Some(page_id) = page_id {
         // The page is stored; a link that fails now (a deadlock between two
         // concurrent re-groupings, say) is retried once, then left to the
         // next run, which links unchanged pages again.
-        if let Err(first) = link_page(pool, page_id).await {
-            if let Err(second) = link_page(pool, page_id).await {
+        if let Err(first) = link_page(pool, page_id, was_stored).await {
+            if let Err(second) = link_page(pool, page_id, was_stored).await {
                 tracing::warn!(page_id, first = %first, error = %second, "page stored but not linked");
             }
         }
@@ -74,14 +75,19 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
 /// statement sees what was committed when it started), so it sees the other
 /// page and links them; no lock is needed. A page found unchanged is linked
 /// again, which repairs links lost to a crash between the two transactions.
-pub async fn link_page(pool: &PgPool, page_id: i64) -> Result<(), StoreError> {
+/// `was_stored`: the page existed before this ingest.
+pub async fn link_page(pool: &PgPool, page_id: i64, was_stored: bool) -> Result<(), StoreError> {
     let mut transaction = pool.begin().await?;
     // Every linking query is an index lookup by page, band or edition. During
     // a bulk load the table statistics lag behind and the planner would scan
-    // the whole table once per page (quadratic); tell it not to.
-    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *transaction).await?;
-    crate::links::link_continuations(&mut transaction, page_id).await?;
-    crate::links::group_wire_copies(&mut transaction, page_id).await?;
+    // the whole table once per page (quadratic); tell it not to. Disabling
+    // sequential scans inflates plan costs past the JIT threshold, and
+    // compiling every short query would cost more than running it: no JIT.
+    sqlx::query("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
+        .execute(&mut *transaction)
+        .await?;
+    crate::links::link_continuations(&mut transaction, page_id, was_stored).await?;
+    crate::links::group_wire_copies(&mut transaction, page_id, was_stored).await?;
     transaction.commit().await?;
     Ok(())
 }
