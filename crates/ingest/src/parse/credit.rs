@@ -8,19 +8,18 @@ use regex::Regex;
 use crate::text::{is_han, trim_layout};
 
 /// Role words that precede names in a credit, longest forms first.
-static ROLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台)|新华社|中新社|中国新闻社|人民日报社|人民网|新华网)?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员|评论员)|摄影报道|摄影|(?:文\s*[/／]\s*图|文图|文|图|摄影|摄)\s*[/／:：]",
-    )
-    .expect("role regex")
-});
+const ROLE_PATTERN: &str = r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台)|新华社|中新社|中国新闻社|人民日报社|人民网|新华网)?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员|评论员)|摄影报道|摄影|(?:文\s*[/／]\s*图|文图|文|图|摄影|摄)\s*[/／:：]";
+static ROLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(ROLE_PATTERN).expect("role regex"));
+/// The same, anchored: a role at the start, without scanning the whole text.
+static ROLE_AT_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{ROLE_PATTERN})")).expect("anchored role regex"));
 
 /// Agencies whose name in a credit is the article's source, not an author.
 const AGENCIES: &[&str] = &["新华社", "中新社", "人民日报", "央视新闻", "中国新闻社"];
 
 /// Returns true when `text` starts with a role word (after spaces).
 pub fn starts_with_role(text: &str) -> bool {
-    ROLE.find(trim_layout(text)).is_some_and(|m| m.start() == 0)
+    ROLE_AT_START.is_match(trim_layout(text))
 }
 
 /// Returns the agency named in a credit or dateline, if any.

@@ -362,6 +362,9 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
 /// Splits a credit printed at the end of a paragraph line: a photo credit
 /// (`… 摄`) or a reporter's signature (`…。记者 王春宇`).
 fn trailing_credit(line: &str) -> Option<(String, LineKind)> {
+    if !may_end_in_credit(line) {
+        return None;
+    }
     let captures = TRAILING_CREDIT.captures(line)?;
     let credit = captures.name("credit")?.as_str();
     let has_mark = captures.name("mark").is_some();
@@ -377,6 +380,38 @@ fn trailing_credit(line: &str) -> Option<(String, LineKind)> {
     let kind =
         if has_mark { LineKind::Credit(names, agency_in(credit).map(str::to_string)) } else { LineKind::Byline(names) };
     Some((body, kind))
+}
+
+/// Longest tail after the last sentence end that [`TRAILING_CREDIT`] can
+/// take as a credit (a role of up to 11 characters, four names of up to four
+/// characters, separators, `摄`, spaces), with room to spare.
+const MAX_CREDIT_TAIL_CHARS: usize = 64;
+
+/// A cheap test that rejects most lines before the regex runs (its captures
+/// need the slow engines): the credit can only be what follows the line's
+/// last sentence end, and holds only Han characters, `·`, `、` and spaces
+/// (letters are let through: the regex decides).
+fn may_end_in_credit(line: &str) -> bool {
+    let Some(end) = line.rfind(['。', '！', '？', '”']) else { return false };
+    let tail = &line[end..];
+    let mut tail_chars = tail.chars();
+    tail_chars.next();
+    let mut count = 0;
+    let mut has_name_char = false;
+    for c in tail_chars {
+        count += 1;
+        if count > MAX_CREDIT_TAIL_CHARS {
+            return false;
+        }
+        match c {
+            '·' => has_name_char = true,
+            '、' => {}
+            c if c.is_whitespace() => {}
+            c if c.is_alphabetic() => has_name_char = true,
+            _ => return false,
+        }
+    }
+    has_name_char
 }
 
 /// Removes markdown bold markers.
