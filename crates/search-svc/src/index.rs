@@ -22,8 +22,17 @@ const SNAPSHOT_LIFETIME: Duration = Duration::from_secs(600);
 /// Most snapshots kept for page tokens.
 const MAX_SNAPSHOTS: usize = 32;
 
-/// Memory budget of the index writer.
-const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
+/// Memory budget of each indexing thread.
+const WRITER_MEMORY_BYTES_PER_THREAD: usize = 48 * 1024 * 1024;
+/// Most indexing threads.
+const MAX_WRITER_THREADS: usize = 4;
+
+/// Indexing threads: one per core, up to [`MAX_WRITER_THREADS`]. Analysis
+/// (jieba, bigrams) runs on these threads, so a rebuild uses every core;
+/// tantivy hands each added document to whichever thread is free.
+fn writer_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from).clamp(1, MAX_WRITER_THREADS)
+}
 
 /// Where the index stands relative to PostgreSQL, stored in every commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,10 +218,14 @@ impl ArticleIndex {
             }
         };
         analyzer::register(&index);
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES).map_err(|error| match error {
-            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(root.to_path_buf()),
-            other => IndexError::Tantivy(other),
-        })?;
+        let threads = writer_threads();
+        let writer =
+            index.writer_with_num_threads(threads, threads * WRITER_MEMORY_BYTES_PER_THREAD).map_err(|error| {
+                match error {
+                    tantivy::TantivyError::LockFailure(..) => IndexError::Locked(root.to_path_buf()),
+                    other => IndexError::Tantivy(other),
+                }
+            })?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let snapshots = Mutex::new(VecDeque::new());
         let serving_old = std::sync::RwLock::new(serving_old);
@@ -273,6 +286,29 @@ impl ArticleIndex {
         }
         for document in documents {
             writer.add_document(document)?;
+        }
+        Ok(())
+    }
+
+    /// Merges every committed segment into one and waits for it (after a bulk
+    /// build, as a search engine's force-merge: each query pays per segment,
+    /// and facets most). The merge keeps the last commit's payload. A segment
+    /// already in a background merge makes this a no-op: that merge will do.
+    pub fn merge_segments(&self) -> Result<(), IndexError> {
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() < 2 {
+            return Ok(());
+        }
+        let merging = {
+            let mut writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+            writer.merge(&segments)
+        };
+        match merging.wait() {
+            Ok(_) => {
+                self.reader.reload()?;
+                tracing::info!(merged = segments.len(), "index segments merged into one");
+            }
+            Err(error) => tracing::debug!(error = %error, "segments not merged now (a background merge holds them)"),
         }
         Ok(())
     }

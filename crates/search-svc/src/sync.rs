@@ -30,6 +30,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Least time between two index commits: under a stream of changes, the
 /// changes of this window go into one commit, so segments stay few.
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(200);
+/// After a start-up catch-up of at least this many articles (a rebuild, a
+/// big backlog) the index is merged into one segment, in the background.
+const BULK_ARTICLES: usize = 50_000;
 
 /// Live sync figures shared with the gRPC service.
 #[derive(Debug, Default)]
@@ -94,6 +97,8 @@ pub struct Follower {
     ready: bool,
     /// Words taught to the analyzer.
     dictionary: LearnedDictionary,
+    /// Articles applied by the start-up catch-up so far.
+    catch_up_applied: usize,
 }
 
 impl Follower {
@@ -109,6 +114,7 @@ impl Follower {
             wake: Arc::new(Notify::new()),
             ready: false,
             dictionary: LearnedDictionary::default(),
+            catch_up_applied: 0,
         }
     }
 
@@ -271,8 +277,20 @@ impl Follower {
                             Err(error) => warn!(error = %error, "cannot switch to the rebuilt index"),
                         }
                     }
+                    if !self.status.caught_up.load(Ordering::SeqCst) {
+                        self.catch_up_applied += touched;
+                    }
                     if target_reached && !self.status.caught_up.swap(true, Ordering::SeqCst) {
                         info!(documents = self.index.documents(), "index caught up");
+                        if self.catch_up_applied >= BULK_ARTICLES {
+                            // In the background: searches and changes go on meanwhile.
+                            let index = Arc::clone(&self.index);
+                            tokio::task::spawn_blocking(move || {
+                                if let Err(error) = index.merge_segments() {
+                                    warn!(error = %error, "cannot merge the built index");
+                                }
+                            });
+                        }
                         let _ = caught_up.send(true);
                     }
                 }
