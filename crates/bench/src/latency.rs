@@ -177,6 +177,7 @@ pub async fn measure_freshness(
             raw_text: &page.text,
             articles: &page.parsed.articles,
             names: &[],
+            expect_new: true,
         };
         store_page(pool, &record).await.context("storing a freshness page")?;
         let committed = Instant::now();

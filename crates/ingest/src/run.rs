@@ -15,7 +15,7 @@ use crate::metrics::{self, PageOutcome};
 use crate::names::{names_of, ArticleNames};
 use crate::page_file::{read_page_file_limited, DEFAULT_MAX_FILE_BYTES};
 use crate::progress::{Progress, ProgressMode};
-use crate::store::{is_stored_unchanged, record_error, store_page, PageRecord, StoreError, StoreOutcome};
+use crate::store::{record_error, store_page, stored_state, PageRecord, StoreError, StoreOutcome, StoredState};
 use crate::walk::display_path;
 pub use crate::walk::{collect_page_files, source_path_of};
 
@@ -232,11 +232,14 @@ async fn ingest_one(
         raw_text: &page.text,
         articles: &page.parsed.articles,
         names: &[],
+        expect_new: false,
     };
     // Reading names is the costly part: only for pages that will be written,
     // once (not again on a retry), and off the async threads.
     let names: Vec<ArticleNames>;
-    if !is_stored_unchanged(pool, &record).await.unwrap_or(false) {
+    let state = stored_state(pool, &record).await.unwrap_or(StoredState::Changed);
+    record.expect_new = state == StoredState::Absent;
+    if state != StoredState::Unchanged {
         let articles = page.parsed.articles.clone();
         names = tokio::task::spawn_blocking(move || articles.iter().map(names_of).collect()).await.unwrap_or_default();
         record.names = &names;

@@ -25,6 +25,9 @@ pub struct PageRecord<'a> {
     pub articles: &'a [ParsedArticle],
     /// Names of each article (same order), from [`crate::names::names_of`].
     pub names: &'a [ArticleNames],
+    /// No page with this path was stored a moment ago ([`stored_state`]):
+    /// try the insert first. Correct either way; only saves a round trip.
+    pub expect_new: bool,
 }
 
 /// What storing a page did.
@@ -92,17 +95,31 @@ pub async fn link_page(pool: &PgPool, page_id: i64, was_stored: bool) -> Result<
     Ok(())
 }
 
-/// True when the page is stored with this content and metadata already (a
-/// cheap look before the costly name extraction; `store_page` checks again
-/// under the row lock).
-pub async fn is_stored_unchanged(pool: &PgPool, page: &PageRecord<'_>) -> Result<bool, sqlx::Error> {
+/// What the database holds for a page file, seen before storing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredState {
+    /// No page with this path.
+    Absent,
+    /// Stored with this content and metadata.
+    Unchanged,
+    /// Stored with other content or metadata.
+    Changed,
+}
+
+/// A cheap look before the costly name extraction; `store_page` checks
+/// again under the row lock, so a page written meanwhile is still handled.
+pub async fn stored_state(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoredState, sqlx::Error> {
     let stored: Option<StoredPageRow> = sqlx::query_as(
         "SELECT id, content_hash, paper, issue_date, issue_month_day, page_number FROM pages WHERE source_path = $1",
     )
     .bind(page.source_path)
     .fetch_optional(pool)
     .await?;
-    Ok(stored.is_some_and(|row| same_page(&row, page)))
+    Ok(match stored {
+        None => StoredState::Absent,
+        Some(row) if same_page(&row, page) => StoredState::Unchanged,
+        Some(_) => StoredState::Changed,
+    })
 }
 
 /// Whether a stored page row holds this file's content and metadata.
@@ -118,7 +135,9 @@ fn same_page(row: &StoredPageRow, page: &PageRecord<'_>) -> bool {
 /// Stores the page row and its articles; returns the outcome and the page id.
 async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreOutcome, Option<i64>), StoreError> {
     let mut transaction = pool.begin().await?;
-    let existing = lock_page(&mut transaction, page.source_path).await?;
+    // A page seen absent a moment ago is most likely new: insert at once
+    // (a conflict means another ingest stored it meanwhile: lock and compare).
+    let existing = if page.expect_new { None } else { lock_page(&mut transaction, page.source_path).await? };
     let existing = match existing {
         Some(row) => Some(row),
         None => {
@@ -139,7 +158,7 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
             .await?;
             match inserted {
                 Some((page_id,)) => {
-                    write_articles(&mut transaction, page_id, page.articles, page.names).await?;
+                    write_articles(&mut transaction, page_id, page.articles, page.names, false).await?;
                     transaction.commit().await?;
                     return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id)));
                 }
@@ -172,7 +191,7 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
     .bind(page.raw_text)
     .execute(&mut *transaction)
     .await?;
-    write_articles(&mut transaction, page_id, page.articles, page.names).await?;
+    write_articles(&mut transaction, page_id, page.articles, page.names, true).await?;
     transaction.commit().await?;
     Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id)))
 }
@@ -192,12 +211,14 @@ async fn lock_page(
 }
 
 /// Upserts all articles of a page in one statement and deletes ordinals
-/// beyond the new count. Unchanged rows are left alone (no change-log entry).
+/// beyond the new count (`replacing`: the page had articles before).
+/// Unchanged rows are left alone (no change-log entry).
 async fn write_articles(
     transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     page_id: i64,
     articles: &[ParsedArticle],
     names: &[ArticleNames],
+    replacing: bool,
 ) -> Result<(), StoreError> {
     // Names are normally read before the transaction; read them here when
     // the caller skipped that (it saw the page unchanged, then it changed).
@@ -244,11 +265,13 @@ async fn write_articles(
     .bind(batch)
     .execute(&mut **transaction)
     .await?;
-    sqlx::query("DELETE FROM articles WHERE page_id = $1 AND ordinal >= $2")
-        .bind(page_id)
-        .bind(articles.len() as i32)
-        .execute(&mut **transaction)
-        .await?;
+    if replacing {
+        sqlx::query("DELETE FROM articles WHERE page_id = $1 AND ordinal >= $2")
+            .bind(page_id)
+            .bind(articles.len() as i32)
+            .execute(&mut **transaction)
+            .await?;
+    }
     let learned: Vec<&str> = names.iter().flat_map(|n| n.learnable.iter().map(String::as_str)).collect();
     if !learned.is_empty() {
         sqlx::query("INSERT INTO dictionary_words (word, source) SELECT DISTINCT unnest($1::text[]), 'byline' ON CONFLICT DO NOTHING")
