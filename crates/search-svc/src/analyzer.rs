@@ -100,70 +100,96 @@ pub fn is_han(c: char) -> bool {
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
 }
 
-/// A unit of the gram stream: a Han character or a Latin/digit word.
-#[derive(Debug, Clone)]
-enum UnitText {
+/// What a unit of the gram stream is: a Han character, or a Latin/digit
+/// word (its normalised text kept beside).
+#[derive(Debug, Clone, Copy)]
+enum UnitKind {
     Han(char),
-    Word(String),
+    Word,
 }
 
 /// A unit with its byte range in the original text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Unit {
-    text: UnitText,
+    kind: UnitKind,
     from: usize,
     to: usize,
 }
 
-/// Splits text into units, skipping punctuation and spaces. Han characters
-/// are tested first (a range check) so they never reach the slower Unicode
-/// `is_alphanumeric` lookup, and they allocate nothing.
-fn units(text: &str) -> Vec<Unit> {
-    let mut units: Vec<Unit> = Vec::with_capacity(text.len() / 3 + 1);
-    let mut word: Option<(String, usize, usize)> = None;
+/// Walks the gram tokens of a text (see module docs) in order, calling
+/// `emit(offset_from, offset_to, text)` once per token; token `i` has
+/// position `i`. Nothing is allocated per token: this is the one definition
+/// of the grams, used by the tokenizer and by the highlighter, which walks
+/// every hit's text. Han characters are tested first (a range check) so they
+/// never reach the slower Unicode `is_alphanumeric` lookup.
+pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
+    let mut previous: Option<Unit> = None;
+    let mut previous_word = String::new();
+    let mut word = String::new();
+    let mut word_span: Option<(usize, usize)> = None;
+    let mut pair = [0u8; 8];
+    // Emits the previous unit's token now that the unit after it is known.
+    let mut arrive =
+        |unit: Option<Unit>, word: &mut String, previous: &mut Option<Unit>, previous_word: &mut String| {
+            if let Some(done) = previous.take() {
+                match (done.kind, unit.map(|u| u.kind)) {
+                    (UnitKind::Han(first), Some(UnitKind::Han(second))) => {
+                        let length = first.encode_utf8(&mut pair).len();
+                        let length = length + second.encode_utf8(&mut pair[length..]).len();
+                        let to = unit.map_or(done.to, |u| u.to);
+                        emit(done.from, to, std::str::from_utf8(&pair[..length]).unwrap_or_default());
+                    }
+                    (UnitKind::Han(single), _) => emit(done.from, done.to, single.encode_utf8(&mut pair)),
+                    (UnitKind::Word, _) => emit(done.from, done.to, previous_word),
+                }
+            }
+            if let Some(unit) = unit {
+                if matches!(unit.kind, UnitKind::Word) {
+                    std::mem::swap(previous_word, word);
+                }
+                *previous = Some(unit);
+            }
+        };
     for (offset, original) in text.char_indices() {
         let c = normalize_char(original);
         let end = offset + original.len_utf8();
         let han = is_han(c);
         if !han && c.is_alphanumeric() {
-            match word.as_mut() {
-                Some((current, _, to)) => {
-                    current.push(c);
-                    *to = end;
+            match word_span.as_mut() {
+                Some((_, to)) => *to = end,
+                None => {
+                    word.clear();
+                    word_span = Some((offset, end));
                 }
-                None => word = Some((c.to_string(), offset, end)),
             }
+            word.push(c);
             continue;
         }
-        if let Some((done, from, to)) = word.take() {
-            units.push(Unit { text: UnitText::Word(done), from, to });
+        if let Some((from, to)) = word_span.take() {
+            arrive(Some(Unit { kind: UnitKind::Word, from, to }), &mut word, &mut previous, &mut previous_word);
         }
         if han {
-            units.push(Unit { text: UnitText::Han(c), from: offset, to: end });
+            arrive(
+                Some(Unit { kind: UnitKind::Han(c), from: offset, to: end }),
+                &mut word,
+                &mut previous,
+                &mut previous_word,
+            );
         }
     }
-    units.extend(word.map(|(done, from, to)| Unit { text: UnitText::Word(done), from, to }));
-    units
+    if let Some((from, to)) = word_span.take() {
+        arrive(Some(Unit { kind: UnitKind::Word, from, to }), &mut word, &mut previous, &mut previous_word);
+    }
+    arrive(None, &mut word, &mut previous, &mut previous_word);
 }
 
 /// Produces the gram tokens of a text (see module docs).
 pub fn gram_tokens(text: &str) -> Vec<Token> {
-    let units = units(text);
-    let mut tokens = Vec::with_capacity(units.len());
-    for (position, unit) in units.iter().enumerate() {
-        let next = units.get(position + 1);
-        let (text, to) = match (&unit.text, next) {
-            (UnitText::Han(first), Some(Unit { text: UnitText::Han(second), to, .. })) => {
-                let mut pair = String::with_capacity(first.len_utf8() + second.len_utf8());
-                pair.push(*first);
-                pair.push(*second);
-                (pair, *to)
-            }
-            (UnitText::Han(single), _) => (single.to_string(), unit.to),
-            (UnitText::Word(word), _) => (word.clone(), unit.to),
-        };
-        tokens.push(Token { offset_from: unit.from, offset_to: to, position, text, position_length: 1 });
-    }
+    let mut tokens: Vec<Token> = Vec::with_capacity(text.len() / 3 + 1);
+    for_each_gram(text, |offset_from, offset_to, gram| {
+        let position = tokens.len();
+        tokens.push(Token { offset_from, offset_to, position, text: gram.to_string(), position_length: 1 });
+    });
     tokens
 }
 
@@ -291,6 +317,68 @@ mod tests {
         let tokens = word_tokens(text);
         assert!(tokens.iter().all(|t| text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to)));
         assert!(texts(&tokens).contains(&"大赛"));
+    }
+
+    /// The gram rules written the plain way (a unit list, then one token per
+    /// unit), to check the streaming walk against.
+    fn reference_grams(text: &str) -> Vec<(usize, usize, String)> {
+        let mut units: Vec<(Option<char>, String, usize, usize)> = Vec::new();
+        let mut word: Option<(String, usize, usize)> = None;
+        for (offset, original) in text.char_indices() {
+            let c = normalize_char(original);
+            let end = offset + original.len_utf8();
+            if !is_han(c) && c.is_alphanumeric() {
+                match word.as_mut() {
+                    Some((current, _, to)) => {
+                        current.push(c);
+                        *to = end;
+                    }
+                    None => word = Some((c.to_string(), offset, end)),
+                }
+                continue;
+            }
+            if let Some((done, from, to)) = word.take() {
+                units.push((None, done, from, to));
+            }
+            if is_han(c) {
+                units.push((Some(c), c.to_string(), offset, end));
+            }
+        }
+        units.extend(word.map(|(done, from, to)| (None, done, from, to)));
+        (0..units.len())
+            .map(|i| match (&units[i], units.get(i + 1)) {
+                ((Some(a), _, from, _), Some((Some(b), _, _, to))) => (*from, *to, format!("{a}{b}")),
+                ((_, text, from, to), _) => (*from, *to, text.clone()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streaming_grams_equal_the_plain_rules() {
+        for text in [
+            "",
+            "。",
+            "太原",
+            "G20峰会在杭州ABC def召开，“两山”理论 ＣＮＮＩＣ 2024年",
+            "abc def",
+            "a，b",
+            "醫保局 x 臺灣x臺",
+            "  单  ",
+        ] {
+            let streamed: Vec<(usize, usize, String)> =
+                gram_tokens(text).into_iter().map(|t| (t.offset_from, t.offset_to, t.text)).collect();
+            assert_eq!(streamed, reference_grams(text), "{text:?}");
+        }
+        assert!(gram_tokens("abc def x").iter().enumerate().all(|(i, t)| t.position == i));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn streaming_grams_equal_the_plain_rules_on_any_text(text in "[a-zA-Z0-9 ，。“”·\\-\u{4e00}-\u{4e20}\u{9ad4}\u{ff21}-\u{ff3a}\u{1f600}]{0,40}") {
+            let streamed: Vec<(usize, usize, String)> =
+                gram_tokens(&text).into_iter().map(|t| (t.offset_from, t.offset_to, t.text)).collect();
+            proptest::prop_assert_eq!(streamed, reference_grams(&text));
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod explore;
 pub mod facet_counts;
 pub mod health_check;
+pub mod highlight;
 pub mod index;
 pub mod limits;
 pub mod metrics;

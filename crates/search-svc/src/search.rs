@@ -12,7 +12,6 @@ use tantivy::query::{
 };
 use tantivy::schema::document::Value;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
@@ -20,6 +19,7 @@ use crate::cancel::{Cancellable, Cancellation};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::facet_counts::{largest, FacetTopCounts};
+use crate::highlight::Highlighter;
 use crate::query::{QueryField, QueryNode};
 use crate::schema::IndexFields;
 
@@ -543,34 +543,25 @@ where
     Ok((top, total, Some(facet_counts)))
 }
 
-/// A snippet generator for one field, or None when nothing can be highlighted there.
+/// A highlighter for one grams field, or None when nothing can be highlighted there.
 fn highlighter(
     searcher: &Searcher,
     clauses: Vec<(Occur, Box<dyn Query>)>,
     field: Field,
     highlight: &Highlight,
     max_chars: usize,
-) -> Result<Option<SnippetGenerator>, SearchError> {
+) -> Result<Option<Highlighter>, SearchError> {
     if clauses.is_empty() {
         return Ok(None);
     }
-    let mut generator = SnippetGenerator::create(searcher, &BooleanQuery::new(clauses), field)?;
-    generator.set_max_num_chars(max_chars.max(highlight.snippet_chars));
-    Ok(Some(generator))
+    let max = max_chars.max(highlight.snippet_chars);
+    let highlighter = Highlighter::create(searcher, &BooleanQuery::new(clauses), field, max)?;
+    Ok((!highlighter.is_empty()).then_some(highlighter))
 }
 
 /// The text's best passage with matches marked, or None when nothing matched in it.
-fn marked(generator: &Option<SnippetGenerator>, text: &str, highlight: &Highlight) -> Option<String> {
-    let generator = generator.as_ref()?;
-    if text.is_empty() {
-        return None;
-    }
-    let mut snippet = generator.snippet(text);
-    if snippet.is_empty() {
-        return None;
-    }
-    snippet.set_snippet_prefix_postfix(&highlight.pre_tag, &highlight.post_tag);
-    Some(snippet.to_html())
+fn marked(highlighter: &Option<Highlighter>, text: &str, highlight: &Highlight) -> Option<String> {
+    highlighter.as_ref()?.mark(text, &highlight.pre_tag, &highlight.post_tag)
 }
 
 /// Matches a text verbatim in one grams field: a phrase of its grams. The last
