@@ -8,11 +8,58 @@
 //! dictionary. Counts are exact for values kept in every segment; a value
 //! pruned in some segment (possible only with many values tied low) may be
 //! undercounted, as with Elasticsearch's shard_size.
+//!
+//! Every dictionary block read decompresses with a fresh zstd context, which
+//! costs more than counting thousands of hits; so each segment's root ranges
+//! and the values already resolved are remembered ([`SegmentTerms`]: a
+//! segment never changes), and a query only reads the blocks of values no
+//! earlier query asked for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentReader};
+
+/// Segments whose ranges and values are remembered (oldest forgotten first).
+const REMEMBERED_SEGMENTS: usize = 64;
+/// Values remembered per segment; beyond it the segment's values are dropped
+/// and resolved again (bounds memory on archives with millions of names).
+const REMEMBERED_VALUES: usize = 200_000;
+
+/// What is remembered of one segment's facet dictionary.
+#[derive(Debug, Default)]
+struct SegmentTerms {
+    /// Ordinal range of each root, by root name.
+    ranges: HashMap<&'static str, (u64, u64)>,
+    /// Values resolved so far, by ordinal (the part after the root).
+    values: HashMap<u64, Arc<str>>,
+}
+
+/// The remembered segments, and the order they were first seen in.
+type Remembered = (HashMap<SegmentId, Arc<Mutex<SegmentTerms>>>, VecDeque<SegmentId>);
+
+/// The remembered segments, shared by every search (segment ids are unique).
+static SEGMENT_TERMS: LazyLock<Mutex<Remembered>> = LazyLock::new(|| Mutex::new((HashMap::new(), VecDeque::new())));
+
+/// The remembered terms of a segment, created on first use.
+fn segment_terms(segment: SegmentId) -> Arc<Mutex<SegmentTerms>> {
+    let Ok(mut guard) = SEGMENT_TERMS.lock() else { return Arc::default() };
+    let (map, order) = &mut *guard;
+    if let Some(terms) = map.get(&segment) {
+        return Arc::clone(terms);
+    }
+    while order.len() >= REMEMBERED_SEGMENTS {
+        if let Some(oldest) = order.pop_front() {
+            map.remove(&oldest);
+        }
+    }
+    let terms: Arc<Mutex<SegmentTerms>> = Arc::default();
+    map.insert(segment, Arc::clone(&terms));
+    order.push_back(segment);
+    terms
+}
 
 /// Values kept per root and segment before merging.
 const KEEP_PER_SEGMENT: usize = 200;
@@ -28,6 +75,7 @@ pub struct FacetTopCounts {
 
 pub struct SegmentFacetCounts {
     reader: tantivy::columnar::StrColumn,
+    remembered: Arc<Mutex<SegmentTerms>>,
     /// Ordinal ranges `[from, to)` of each root in this segment's dictionary.
     ranges: Vec<(u64, u64)>,
     counts: Vec<u32>,
@@ -65,12 +113,28 @@ impl Collector for FacetTopCounts {
             .fast_fields()
             .str(self.field)?
             .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("{} is not a facet field", self.field)))?;
-        let dictionary = str_column.dictionary();
-        let ranges = self.roots.iter().map(|root| root_range(dictionary, root)).collect::<tantivy::Result<Vec<_>>>()?;
+        let remembered = segment_terms(segment.segment_id());
+        let ranges = {
+            let mut terms = remembered.lock().map_err(|_| poisoned())?;
+            let mut ranges = Vec::with_capacity(self.roots.len());
+            for root in self.roots {
+                let range = match terms.ranges.get(root) {
+                    Some(range) => *range,
+                    None => {
+                        let range = root_range(str_column.dictionary(), root)?;
+                        terms.ranges.insert(root, range);
+                        range
+                    }
+                };
+                ranges.push(range);
+            }
+            ranges
+        };
         let first = ranges.iter().map(|r| r.0).min().unwrap_or(0);
         let last = ranges.iter().map(|r| r.1).max().unwrap_or(0);
         Ok(SegmentFacetCounts {
             reader: str_column,
+            remembered,
             ranges,
             counts: vec![0; (last.saturating_sub(first)) as usize],
             first,
@@ -122,17 +186,35 @@ impl SegmentCollector for SegmentFacetCounts {
         }
         wanted.sort_unstable();
         let mut result: RootCounts = vec![HashMap::new(); self.ranges.len()];
-        let mut next = wanted.iter();
-        let _ = self.reader.dictionary().sorted_ords_to_term_cb(wanted.iter().map(|w| w.0), |bytes| {
-            if let Some((_, root_index, count)) = next.next() {
-                let value = bytes.iter().position(|b| *b == 0).map_or(&bytes[..0], |zero| &bytes[zero + 1..]);
-                let value = String::from_utf8_lossy(value).replace('\u{0}', "/");
-                result[*root_index].insert(value, *count);
+        let Ok(mut remembered) = self.remembered.lock() else { return result };
+        if remembered.values.len() > REMEMBERED_VALUES {
+            remembered.values.clear();
+        }
+        let missing: Vec<u64> = wanted.iter().map(|w| w.0).filter(|ord| !remembered.values.contains_key(ord)).collect();
+        if !missing.is_empty() {
+            let mut next = missing.iter();
+            let values = &mut remembered.values;
+            let _ = self.reader.dictionary().sorted_ords_to_term_cb(missing.iter().copied(), |bytes| {
+                if let Some(ord) = next.next() {
+                    let value = bytes.iter().position(|b| *b == 0).map_or(&bytes[..0], |zero| &bytes[zero + 1..]);
+                    let value = String::from_utf8_lossy(value).replace('\u{0}', "/");
+                    values.insert(*ord, Arc::from(value));
+                }
+                Ok(())
+            });
+        }
+        for (ord, root_index, count) in wanted {
+            if let Some(value) = remembered.values.get(&ord) {
+                result[root_index].insert(value.to_string(), count);
             }
-            Ok(())
-        });
+        }
         result
     }
+}
+
+/// The error of a cache whose lock a panicking search poisoned.
+fn poisoned() -> tantivy::TantivyError {
+    tantivy::TantivyError::InternalError("facet term cache poisoned".into())
 }
 
 /// The `limit` largest values, ties by value.

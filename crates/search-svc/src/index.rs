@@ -22,8 +22,9 @@ const SNAPSHOT_LIFETIME: Duration = Duration::from_secs(600);
 /// Most snapshots kept for page tokens.
 const MAX_SNAPSHOTS: usize = 32;
 
-/// Memory budget of each indexing thread.
-const WRITER_MEMORY_BYTES_PER_THREAD: usize = 48 * 1024 * 1024;
+/// Memory budget of the index writer, shared by its threads (a serving
+/// process's memory does not grow with the core count).
+const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 /// Most indexing threads.
 const MAX_WRITER_THREADS: usize = 4;
 
@@ -219,13 +220,10 @@ impl ArticleIndex {
         };
         analyzer::register(&index);
         let threads = writer_threads();
-        let writer =
-            index.writer_with_num_threads(threads, threads * WRITER_MEMORY_BYTES_PER_THREAD).map_err(|error| {
-                match error {
-                    tantivy::TantivyError::LockFailure(..) => IndexError::Locked(root.to_path_buf()),
-                    other => IndexError::Tantivy(other),
-                }
-            })?;
+        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_BYTES).map_err(|error| match error {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(root.to_path_buf()),
+            other => IndexError::Tantivy(other),
+        })?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let snapshots = Mutex::new(VecDeque::new());
         let serving_old = std::sync::RwLock::new(serving_old);
