@@ -292,6 +292,7 @@ impl ArticleIndex {
     /// build, as a search engine's force-merge: each query pays per segment,
     /// and facets most). The merge keeps the last commit's payload. A segment
     /// already in a background merge makes this a no-op: that merge will do.
+    /// The merged-away files are removed before it returns.
     pub fn merge_segments(&self) -> Result<(), IndexError> {
         let segments = self.index.searchable_segment_ids()?;
         if segments.len() < 2 {
@@ -304,6 +305,15 @@ impl ArticleIndex {
         match merging.wait() {
             Ok(_) => {
                 self.reader.reload()?;
+                // Remove the merged-away files now (gigabytes after a
+                // rebuild), not in whichever later commit comes first.
+                let collecting = {
+                    let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+                    writer.garbage_collect_files()
+                };
+                if let Err(error) = collecting.wait() {
+                    tracing::debug!(error = %error, "merged-away files not removed yet");
+                }
                 tracing::info!(merged = segments.len(), "index segments merged into one");
             }
             Err(error) => tracing::debug!(error = %error, "segments not merged now (a background merge holds them)"),
