@@ -120,9 +120,6 @@ pub async fn group_wire_copies(
             .bind(page_id)
             .fetch_all(&mut **transaction)
             .await?;
-    if mine.is_empty() && !was_stored {
-        return Ok(0);
-    }
     // One statement for all the page's articles: per band, an equality
     // lookup on that band's expression index (`= ANY`), glued with UNION
     // ALL. Each arm can only be served by its own index, whatever the
@@ -132,6 +129,9 @@ pub async fn group_wire_copies(
     let fingerprints: Vec<i64> = mine.iter().map(|(_, fingerprint)| *fingerprint).collect();
     let band_values = |shift: u32| -> Vec<i64> { fingerprints.iter().map(|f| (f >> shift) & 0xffff).collect() };
     let candidates: Vec<(i64, i64, Option<i64>)> = if mine.is_empty() {
+        if !was_stored {
+            return Ok(0);
+        }
         Vec::new()
     } else {
         sqlx::query_as(
@@ -150,12 +150,12 @@ pub async fn group_wire_copies(
         .fetch_all(&mut **transaction)
         .await?
     };
-    let mut matches: Vec<(i64, i64, Option<i64>)> = Vec::new();
+    // A set: an article found through several bands comes back once per band.
+    let mut matches: BTreeSet<(i64, i64, Option<i64>)> = BTreeSet::new();
     for (id, fingerprint) in &mine {
         for (other, other_fingerprint, group) in &candidates {
-            let near = crate::simhash::distance(*fingerprint, *other_fingerprint) <= MAX_DISTANCE;
-            if other != id && near && !matches.iter().any(|(a, b, _)| a == id && b == other) {
-                matches.push((*id, *other, *group));
+            if other != id && crate::simhash::distance(*fingerprint, *other_fingerprint) <= MAX_DISTANCE {
+                matches.insert((*id, *other, *group));
             }
         }
     }
