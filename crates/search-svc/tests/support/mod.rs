@@ -56,10 +56,39 @@ pub async fn start_server_with(config: ServerConfig) -> (RunningServer, SearchSe
 
 pub async fn harness_with(paths: &[PathBuf]) -> Harness {
     let database = fresh_database().await;
-    baokan_ingest::run::run(&database.pool, paths, &PageMetadata::default()).await.unwrap();
+    let summary = baokan_ingest::run::run(&database.pool, paths, &PageMetadata::default()).await.unwrap();
+    if summary.pages_failed > 0 {
+        let errors: Vec<(String, String)> = sqlx::query_as("SELECT source_path, reason FROM ingest_errors")
+            .fetch_all(&database.pool)
+            .await
+            .unwrap_or_default();
+        panic!("the harness's ingest lost pages ({summary}): {errors:?}");
+    }
     let index_dir = tempfile::tempdir().unwrap();
-    let (server, client) = start_server(&database.url, index_dir.path()).await;
+    let (server, mut client) = start_server(&database.url, index_dir.path()).await;
+    wait_for_every_article(&database, &mut client).await;
     Harness { database, index_dir, server, client }
+}
+
+/// Waits until the index holds as many documents as PostgreSQL holds
+/// articles, and says what differs if it never does (a caught-up index that
+/// misses articles is a bug worth a clear message, not a zero-hit search).
+pub async fn wait_for_every_article(database: &TestDatabase, client: &mut SearchServiceClient<Channel>) {
+    let articles: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM articles").fetch_one(&database.pool).await.expect("count articles");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
+        if status.documents == articles as u64 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "caught up, but the index holds {} documents for {articles} articles: {status:?}",
+            status.documents
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 pub async fn search(client: &mut SearchServiceClient<Channel>, query: &str) -> SearchResponse {
