@@ -307,7 +307,10 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         kinds.push(LineKind::Blank);
         return;
     }
-    if let Some(captures) = BULLET_AUTHOR.captures(line) {
+    // Each regex below runs only on lines that can match it (a cheap test of
+    // the first or last character first): most lines are body text, and a
+    // `captures` call allocates before it searches.
+    if let Some(captures) = line.starts_with(BULLETS).then(|| BULLET_AUTHOR.captures(line)).flatten() {
         let names = names_in_credit(&captures["names"]);
         if !names.is_empty() {
             kinds.push(LineKind::Byline(names));
@@ -320,7 +323,7 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         kinds.push(LineKind::Blank);
         return;
     }
-    if let Some(captures) = MARKDOWN_HEADING.captures(line) {
+    if let Some(captures) = line.starts_with('#').then(|| MARKDOWN_HEADING.captures(line)).flatten() {
         let level = captures[1].len() as u8;
         let text = strip_bold(&captures[2]);
         kinds.push(LineKind::Markdown(level, text));
@@ -335,7 +338,7 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         }
     }
     let line = strip_bold(line);
-    if let Some(jump) = JUMP.find(&line) {
+    if let Some(jump) = may_end_in_jump(&line).then(|| JUMP.find(&line)).flatten() {
         let before = trim_layout(&line[..jump.start()]);
         if !before.is_empty() {
             kinds.push(LineKind::Text(before.to_string(), indented));
@@ -357,6 +360,15 @@ fn classify_line(raw: &str, kinds: &mut Vec<LineKind>) {
         return;
     }
     kinds.push(LineKind::Text(line, indented));
+}
+
+/// The first characters of a commentary author line (`BULLET_AUTHOR`).
+const BULLETS: [char; 7] = ['□', '◎', '■', '●', '○', '◇', '◆'];
+
+/// Whether a line can hold a jump (`JUMP` only matches at the end of a line,
+/// closing on a page word or a parenthesis).
+fn may_end_in_jump(line: &str) -> bool {
+    line.trim_end().ends_with(['版', '页', '面', '）', ')'])
 }
 
 /// Splits a credit printed at the end of a paragraph line: a photo credit
@@ -442,7 +454,8 @@ static BULLET_AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Recognises a photo credit line (`山西日报记者 李联军 摄`, `本报记者 曹 伟 摄`, `新华社发（张三摄）`).
 fn photo_credit(line: &str) -> Option<Vec<String>> {
-    if let Some(captures) = AGENCY_PHOTO_CREDIT.captures(line) {
+    let agency = line.ends_with(['）', ')']) && line.contains('摄');
+    if let Some(captures) = agency.then(|| AGENCY_PHOTO_CREDIT.captures(line)).flatten() {
         let names = names_in_credit(&captures["names"]);
         return (!names.is_empty()).then_some(names);
     }
@@ -467,7 +480,8 @@ fn byline(line: &str) -> Option<Vec<String>> {
             return (!names.is_empty()).then_some(names);
         }
     }
-    if line.chars().count() > 40 || !starts_with_role(line) || line.contains(['。', '，', '；', '：', '（', '）'])
+    // The cheap tests first: most lines are sentences.
+    if line.contains(['。', '，', '；', '：', '（', '）']) || line.chars().count() > 40 || !starts_with_role(line)
     {
         return None;
     }
