@@ -337,6 +337,11 @@ fn third_belongs_to_name(chars: &[char], tokens: &[Token], start: usize) -> bool
     if AFTER_NAME.contains(character) && !next_is_title_or_end(chars, third + 1) {
         return false;
     }
+    // `……”省政协委员吴云说。`: a closing 说 is the verb of the quote, not a name's
+    // third character (`李凤岐、` and `李强，` keep theirs).
+    if character == '说' && chars.get(third + 1).is_some_and(|c| matches!(c, '。' | '：' | ':' | '，' | ',')) {
+        return false;
+    }
     match tokens.iter().find(|token| token.start <= third && third < token.end) {
         Some(token) if token.start == third && token.len() >= 2 => token.tag == "x" && token.len() <= 2,
         Some(token) if token.start < start && token.end > third => false,
@@ -388,6 +393,17 @@ mod tests {
         assert!(found("市委副书记、市长常书铭主持会议", EntityKind::Person).contains(&"常书铭".to_string()));
         assert!(found("省委副书记、省长蓝佛安提出具体要求", EntityKind::Person).contains(&"蓝佛安".to_string()));
         assert!(found("组长林武主持召开会议", EntityKind::Person).contains(&"林武".to_string()));
+    }
+
+    #[test]
+    fn a_quote_closing_verb_is_not_part_of_the_name() {
+        for text in ["“为青少年提供良好的阵地。”省政协委员吴云说。", "省政协委员吴云说：“要加快建设。”"]
+        {
+            let persons = found(text, EntityKind::Person);
+            assert!(persons.contains(&"吴云".to_string()) && !persons.contains(&"吴云说".to_string()), "{persons:?}");
+        }
+        assert_eq!(titled_person_names("省政协委员吴云说。"), ["吴云"]);
+        assert!(found("省领导李凤岐、卢东亮出席", EntityKind::Person).contains(&"李凤岐".to_string()));
     }
 
     #[test]
