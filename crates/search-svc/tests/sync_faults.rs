@@ -8,10 +8,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use baokan_common::testing::fresh_database;
 use baokan_ingest::metadata::PageMetadata;
 use baokan_search::proto::search_service_client::SearchServiceClient;
-use baokan_search::proto::{GetIndexStatusRequest, VerifyIndexRequest, VerifyIndexResponse};
+use baokan_search::proto::GetIndexStatusRequest;
+use support::wait_equal;
 use tonic::transport::Channel;
 
 /// A free loopback port (bound and released).
@@ -51,18 +54,6 @@ async fn connect_caught_up(port: u16) -> SearchServiceClient<Channel> {
         }
         assert!(Instant::now() < deadline, "baokan-search never caught up");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until VerifyIndex reports equality (changes may still be in flight).
-async fn wait_equal(client: &mut SearchServiceClient<Channel>) -> VerifyIndexResponse {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let report = client.verify_index(VerifyIndexRequest {}).await.unwrap().into_inner();
-        if report.equal || Instant::now() > deadline {
-            return report;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -162,12 +153,24 @@ async fn a_damaged_segment_file_is_detected_and_rebuilt() {
     let _ = child.kill();
     let _ = child.wait();
 
-    // Truncate the largest segment file.
-    let largest = std::fs::read_dir(baokan_search::index::active_dir(index.path()))
+    // Truncate the largest file of a live segment (files of segments merged
+    // away just before the kill may still lie there, unread).
+    let active = baokan_search::index::active_dir(index.path());
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(active.join("meta.json")).unwrap()).unwrap();
+    let live: Vec<String> = meta["segments"]
+        .as_array()
+        .expect("segments in meta.json")
+        .iter()
+        .filter_map(|segment| segment["segment_id"].as_str().map(|id| id.replace('-', "")))
+        .collect();
+    assert!(!live.is_empty(), "{meta}");
+    let largest = std::fs::read_dir(&active)
         .unwrap()
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
-            entry.file_name().to_string_lossy().contains('.') && !entry.file_name().to_string_lossy().ends_with(".json")
+            let name = entry.file_name().to_string_lossy().into_owned();
+            live.iter().any(|id| name.starts_with(&format!("{id}."))) && !name.ends_with(".json")
         })
         .max_by_key(|entry| entry.metadata().map(|m| m.len()).unwrap_or(0))
         .expect("segment files");

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use baokan_common::testing::{fresh_database, TestDatabase};
 use baokan_ingest::metadata::PageMetadata;
 use baokan_search::proto::search_service_client::SearchServiceClient;
-use baokan_search::proto::{GetIndexStatusRequest, SearchRequest, SearchResponse};
+use baokan_search::proto::{
+    GetIndexStatusRequest, SearchRequest, SearchResponse, VerifyIndexRequest, VerifyIndexResponse,
+};
 use baokan_search::server::{start, RunningServer, ServerConfig};
 use tonic::transport::Channel;
 
@@ -66,28 +68,22 @@ pub async fn harness_with(paths: &[PathBuf]) -> Harness {
     }
     let index_dir = tempfile::tempdir().unwrap();
     let (server, mut client) = start_server(&database.url, index_dir.path()).await;
-    wait_for_every_article(&database, &mut client).await;
+    // Caught up must mean equal: say what differs rather than fail a search later.
+    let report = wait_equal(&mut client).await;
+    assert!(report.equal, "caught up, but the index differs from PostgreSQL: {report:?}");
     Harness { database, index_dir, server, client }
 }
 
-/// Waits until the index holds as many documents as PostgreSQL holds
-/// articles, and says what differs if it never does (a caught-up index that
-/// misses articles is a bug worth a clear message, not a zero-hit search).
-pub async fn wait_for_every_article(database: &TestDatabase, client: &mut SearchServiceClient<Channel>) {
-    let articles: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM articles").fetch_one(&database.pool).await.expect("count articles");
+/// Waits until VerifyIndex reports the index equal to PostgreSQL (changes
+/// may still be in flight), and returns the last report.
+pub async fn wait_equal(client: &mut SearchServiceClient<Channel>) -> VerifyIndexResponse {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let status = client.get_index_status(GetIndexStatusRequest {}).await.unwrap().into_inner();
-        if status.documents == articles as u64 {
-            return;
+        let report = client.verify_index(VerifyIndexRequest {}).await.unwrap().into_inner();
+        if report.equal || Instant::now() > deadline {
+            return report;
         }
-        assert!(
-            Instant::now() < deadline,
-            "caught up, but the index holds {} documents for {articles} articles: {status:?}",
-            status.documents
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
