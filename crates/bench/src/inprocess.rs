@@ -7,7 +7,7 @@ use anyhow::Context;
 use baokan_search::index::ArticleIndex;
 use baokan_search::proto;
 use baokan_search::query::parse_query;
-use baokan_search::search::{execute, matching_query, Filter, Highlight, SearchParams, SearchResults, Sort};
+use baokan_search::search::{execute, matching_query, FacetRoot, Filter, Highlight, SearchParams, SearchResults, Sort};
 use tantivy::collector::DocSetCollector;
 
 use crate::mix::BenchQuery;
@@ -24,6 +24,11 @@ fn filter_of(query: &BenchQuery) -> Filter {
     }
 }
 
+/// The facets the mix's facet queries ask for (what a results page shows).
+fn bench_facets() -> Vec<String> {
+    crate::mix::FACETS.iter().map(|name| name.to_string()).collect()
+}
+
 /// Parses and executes one query of the mix, as the service does.
 pub fn search(index: &ArticleIndex, query: &BenchQuery) -> anyhow::Result<SearchResults> {
     let params = SearchParams {
@@ -33,7 +38,7 @@ pub fn search(index: &ArticleIndex, query: &BenchQuery) -> anyhow::Result<Search
         filter: filter_of(query),
         sort: Sort::Relevance,
         highlight: Highlight::default(),
-        facets: query.facets,
+        facets: if query.facets { FacetRoot::parse_request(true, &bench_facets())? } else { Vec::new() },
         collapse_wire_copies: false,
     };
     Ok(execute(&index.searcher(), &index.fields, &params)?)
@@ -74,7 +79,7 @@ pub fn grpc_request(query: &BenchQuery) -> proto::SearchRequest {
             post_tag: "</em>".into(),
             snippet_chars: 120,
         }),
-        facets: query.facets,
+        facet_fields: if query.facets { bench_facets() } else { Vec::new() },
         ..Default::default()
     }
 }

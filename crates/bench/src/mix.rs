@@ -35,6 +35,9 @@ impl QueryClass {
     }
 }
 
+/// The facets a facet query of the mix counts.
+pub const FACETS: [&str; 4] = ["paper", "month", "author", "kind"];
+
 /// One query of the mix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchQuery {

@@ -18,9 +18,11 @@
 //! Reading a hit's ordinals from the multi-valued column goes through a
 //! dynamic call per value (about 25 values per article: paper, dates, kind,
 //! authors, names), which made a common word's facets cost 65 ms at a
-//! million articles. So each segment's ordinals inside the counted roots are
-//! also remembered once as one flat table ([`SegmentOrdinals`], 4 bytes a
-//! value), and counting a hit is a walk over a slice.
+//! million articles. So each segment's ordinals under each counted root are
+//! remembered once as a table ([`RootOrdinals`], 4 bytes a value; one slot
+//! per document for roots with at most one value, such as paper or month),
+//! and a search counts only the roots it asks for: counting a hit is one
+//! slice read per root.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -46,52 +48,90 @@ struct SegmentTerms {
     ranges: HashMap<&'static str, (u64, u64)>,
     /// Values resolved so far, by ordinal (the part after the root).
     values: HashMap<u64, Arc<str>>,
-    /// Every document's ordinals in the counted span, once read.
-    ordinals: Option<Arc<SegmentOrdinals>>,
+    /// Every document's ordinals under a root, by root name, once read.
+    tables: HashMap<&'static str, Arc<RootOrdinals>>,
 }
 
-/// Each document's facet ordinals inside one span of ordinals `[first, last)`,
-/// flattened: document `d`'s are `ords[starts[d]..starts[d + 1]]`, as offsets
-/// from `first`.
+impl SegmentTerms {
+    /// Memory held by the segment's tables.
+    fn table_bytes(&self) -> usize {
+        self.tables.values().map(|table| table.bytes()).sum()
+    }
+}
+
+/// No value under the root (single-valued layout).
+const NO_VALUE: u32 = u32::MAX;
+
+/// Each document's ordinals under one root, as offsets from the root's first
+/// ordinal. Roots with at most one value per document (paper, month, kind)
+/// hold one slot per document; the others are flattened: document `d`'s
+/// values are `ords[starts[d]..starts[d + 1]]`.
 #[derive(Debug)]
-struct SegmentOrdinals {
-    span: (u64, u64),
-    starts: Vec<usize>,
+struct RootOrdinals {
+    starts: Option<Vec<u32>>,
     ords: Vec<u32>,
 }
 
-impl SegmentOrdinals {
-    /// Reads every document's ordinals in `span` from the column, or None when
-    /// the span is too wide for 4-byte offsets.
-    fn read(column: &tantivy::columnar::StrColumn, max_doc: DocId, span: (u64, u64)) -> Option<SegmentOrdinals> {
-        let (first, last) = span;
-        if last.saturating_sub(first) > u64::from(u32::MAX) {
+impl RootOrdinals {
+    /// Reads every document's ordinals under each of `ranges` in one pass over
+    /// the column, or None when a table would not fit 4-byte offsets.
+    fn read(column: &tantivy::columnar::StrColumn, max_doc: DocId, ranges: &[(u64, u64)]) -> Option<Vec<RootOrdinals>> {
+        if ranges.iter().any(|(from, to)| to.saturating_sub(*from) >= u64::from(NO_VALUE)) {
             return None;
         }
-        let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut ords = Vec::new();
+        let mut starts: Vec<Vec<u32>> = vec![Vec::with_capacity(max_doc as usize + 1); ranges.len()];
+        let mut ords: Vec<Vec<u32>> = vec![Vec::new(); ranges.len()];
         for doc in 0..max_doc {
-            starts.push(ords.len());
-            ords.extend(
-                column.term_ords(doc).filter(|ord| (first..last).contains(ord)).map(|ord| (ord - first) as u32),
-            );
+            for (starts, ords) in starts.iter_mut().zip(&ords) {
+                starts.push(u32::try_from(ords.len()).ok()?);
+            }
+            for ord in column.term_ords(doc) {
+                if let Some(root) = ranges.iter().position(|(from, to)| (*from..*to).contains(&ord)) {
+                    ords[root].push((ord - ranges[root].0) as u32);
+                }
+            }
         }
-        starts.push(ords.len());
-        ords.shrink_to_fit();
-        Some(SegmentOrdinals { span, starts, ords })
+        let tables = starts
+            .into_iter()
+            .zip(ords)
+            .map(|(mut starts, mut ords)| {
+                starts.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
+                let single = starts.windows(2).all(|w| w[1] - w[0] <= 1);
+                if single {
+                    let slots = starts.windows(2).map(|w| if w[1] > w[0] { ords[w[0] as usize] } else { NO_VALUE });
+                    RootOrdinals { starts: None, ords: slots.collect() }
+                } else {
+                    ords.shrink_to_fit();
+                    RootOrdinals { starts: Some(starts), ords }
+                }
+            })
+            .collect();
+        Some(tables)
     }
 
     /// Memory held by the table.
     fn bytes(&self) -> usize {
-        self.starts.capacity() * std::mem::size_of::<usize>() + self.ords.capacity() * std::mem::size_of::<u32>()
+        (self.starts.as_ref().map_or(0, Vec::capacity) + self.ords.capacity()) * std::mem::size_of::<u32>()
     }
 
-    /// The ordinals of one document (offsets from the span's start).
-    fn of(&self, doc: DocId) -> &[u32] {
+    /// Adds one to the count of each of the document's values.
+    #[inline]
+    fn count(&self, doc: DocId, counts: &mut [u32]) {
         let doc = doc as usize;
-        match (self.starts.get(doc), self.starts.get(doc + 1)) {
-            (Some(&from), Some(&to)) => self.ords.get(from..to).unwrap_or_default(),
-            _ => &[],
+        match &self.starts {
+            None => {
+                if let Some(slot) = self.ords.get(doc).and_then(|&ord| counts.get_mut(ord as usize)) {
+                    *slot += 1;
+                }
+            }
+            Some(starts) => {
+                let (Some(&from), Some(&to)) = (starts.get(doc), starts.get(doc + 1)) else { return };
+                for &ord in self.ords.get(from as usize..to as usize).unwrap_or_default() {
+                    if let Some(slot) = counts.get_mut(ord as usize) {
+                        *slot += 1;
+                    }
+                }
+            }
         }
     }
 }
@@ -127,9 +167,7 @@ fn trim_tables(keep: SegmentId, cap: usize) {
     let Ok(guard) = SEGMENT_TERMS.lock() else { return };
     let (map, order) = &*guard;
     let held = |id: &SegmentId| -> usize {
-        map.get(id)
-            .and_then(|terms| terms.try_lock().ok().map(|t| t.ordinals.as_ref().map_or(0, |o| o.bytes())))
-            .unwrap_or(0)
+        map.get(id).and_then(|terms| terms.try_lock().ok().map(|t| t.table_bytes())).unwrap_or(0)
     };
     let mut total: usize = order.iter().map(held).sum();
     for id in order.iter().filter(|id| **id != keep) {
@@ -137,7 +175,8 @@ fn trim_tables(keep: SegmentId, cap: usize) {
             break;
         }
         if let Some(Ok(mut terms)) = map.get(id).map(|terms| terms.try_lock()) {
-            total -= terms.ordinals.take().map_or(0, |o| o.bytes());
+            total -= terms.table_bytes();
+            terms.tables.clear();
         }
     }
 }
@@ -151,18 +190,23 @@ pub type RootCounts = Vec<HashMap<String, u64>>;
 /// Counts hits by facet value under each of `roots` (e.g. "paper").
 pub struct FacetTopCounts {
     pub field: &'static str,
-    pub roots: &'static [&'static str],
+    pub roots: Vec<&'static str>,
+}
+
+/// One root's counts in one segment.
+struct RootTally {
+    /// The root's ordinals `[from, to)` in the segment's dictionary.
+    range: (u64, u64),
+    /// The documents' ordinals under the root (None: read from the column).
+    table: Option<Arc<RootOrdinals>>,
+    /// Hits per ordinal, as offsets from `range.0`.
+    counts: Vec<u32>,
 }
 
 pub struct SegmentFacetCounts {
     reader: tantivy::columnar::StrColumn,
-    /// The segment's ordinals as a flat table (None: read from the column).
-    ordinals: Option<Arc<SegmentOrdinals>>,
     remembered: Arc<Mutex<SegmentTerms>>,
-    /// Ordinal ranges `[from, to)` of each root in this segment's dictionary.
-    ranges: Vec<(u64, u64)>,
-    counts: Vec<u32>,
-    first: u64,
+    roots: Vec<RootTally>,
 }
 
 /// The ordinals `[from, to)` of terms starting with `root` + separator.
@@ -197,10 +241,10 @@ impl Collector for FacetTopCounts {
             .str(self.field)?
             .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("{} is not a facet field", self.field)))?;
         let remembered = segment_terms(segment.segment_id());
-        let ranges = {
+        let (roots, read_now) = {
             let mut terms = remembered.lock().map_err(|_| poisoned())?;
             let mut ranges = Vec::with_capacity(self.roots.len());
-            for root in self.roots {
+            for root in &self.roots {
                 let range = match terms.ranges.get(root) {
                     Some(range) => *range,
                     None => {
@@ -211,32 +255,33 @@ impl Collector for FacetTopCounts {
                 };
                 ranges.push(range);
             }
-            ranges
-        };
-        let first = ranges.iter().map(|r| r.0).min().unwrap_or(0);
-        let last = ranges.iter().map(|r| r.1).max().unwrap_or(0);
-        let (ordinals, read_now) = {
-            let mut terms = remembered.lock().map_err(|_| poisoned())?;
-            match &terms.ordinals {
-                Some(table) if table.span == (first, last) => (Some(Arc::clone(table)), false),
-                _ => {
-                    let table = SegmentOrdinals::read(&str_column, segment.max_doc(), (first, last)).map(Arc::new);
-                    terms.ordinals = table.clone();
-                    (table, true)
+            // Tables of the roots asked for the first time, read in one pass.
+            let missing: Vec<usize> =
+                (0..self.roots.len()).filter(|i| !terms.tables.contains_key(self.roots[*i])).collect();
+            if !missing.is_empty() {
+                let missing_ranges: Vec<(u64, u64)> = missing.iter().map(|i| ranges[*i]).collect();
+                if let Some(tables) = RootOrdinals::read(&str_column, segment.max_doc(), &missing_ranges) {
+                    for (i, table) in missing.iter().zip(tables) {
+                        terms.tables.insert(self.roots[*i], Arc::new(table));
+                    }
                 }
             }
+            let roots = self
+                .roots
+                .iter()
+                .zip(ranges)
+                .map(|(root, range)| RootTally {
+                    range,
+                    table: terms.tables.get(root).cloned(),
+                    counts: vec![0; range.1.saturating_sub(range.0) as usize],
+                })
+                .collect::<Vec<_>>();
+            (roots, !missing.is_empty())
         };
         if read_now {
             trim_tables(segment.segment_id(), REMEMBERED_TABLE_BYTES);
         }
-        Ok(SegmentFacetCounts {
-            reader: str_column,
-            ordinals,
-            remembered,
-            ranges,
-            counts: vec![0; (last.saturating_sub(first)) as usize],
-            first,
-        })
+        Ok(SegmentFacetCounts { reader: str_column, remembered, roots })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -260,29 +305,30 @@ impl SegmentCollector for SegmentFacetCounts {
     type Fruit = RootCounts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some(table) = &self.ordinals {
-            for &offset in table.of(doc) {
-                if let Some(slot) = self.counts.get_mut(offset as usize) {
-                    *slot += 1;
+        for root in &mut self.roots {
+            match &root.table {
+                Some(table) => table.count(doc, &mut root.counts),
+                None => {
+                    for ord in self.reader.term_ords(doc) {
+                        if let Some(slot) = ord.checked_sub(root.range.0).and_then(|i| root.counts.get_mut(i as usize))
+                        {
+                            *slot += 1;
+                        }
+                    }
                 }
-            }
-            return;
-        }
-        for ord in self.reader.term_ords(doc) {
-            if let Some(slot) = ord.checked_sub(self.first).and_then(|i| self.counts.get_mut(i as usize)) {
-                *slot += 1;
             }
         }
     }
 
     fn harvest(self) -> RootCounts {
         let mut wanted: Vec<(u64, usize, u64)> = Vec::new();
-        for (root_index, (from, to)) in self.ranges.iter().enumerate() {
-            let mut counted: Vec<(u64, u64)> = (*from..*to)
-                .filter_map(|ord| {
-                    let count = self.counts[(ord - self.first) as usize];
-                    (count > 0).then_some((ord, u64::from(count)))
-                })
+        for (root_index, root) in self.roots.iter().enumerate() {
+            let mut counted: Vec<(u64, u64)> = root
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .map(|(offset, count)| (root.range.0 + offset as u64, u64::from(*count)))
                 .collect();
             if counted.len() > KEEP_PER_SEGMENT {
                 counted.select_nth_unstable_by(KEEP_PER_SEGMENT, |a, b| b.1.cmp(&a.1));
@@ -291,7 +337,7 @@ impl SegmentCollector for SegmentFacetCounts {
             wanted.extend(counted.into_iter().map(|(ord, count)| (ord, root_index, count)));
         }
         wanted.sort_unstable();
-        let mut result: RootCounts = vec![HashMap::new(); self.ranges.len()];
+        let mut result: RootCounts = vec![HashMap::new(); self.roots.len()];
         let Ok(mut remembered) = self.remembered.lock() else { return result };
         if remembered.values.len() > REMEMBERED_VALUES {
             remembered.values.clear();
@@ -373,7 +419,7 @@ mod tests {
         }
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
-        let collector = FacetTopCounts { field: "facets", roots: &["paper", "author"] };
+        let collector = FacetTopCounts { field: "facets", roots: vec!["paper", "author"] };
         let economy = TermQuery::new(Term::from_field_text(topic, "economy"), IndexRecordOption::Basic);
         for query in [&AllQuery as &dyn Query, &economy, &AllQuery] {
             let counts = searcher.search(query, &collector).unwrap();
@@ -381,9 +427,20 @@ mod tests {
             assert_eq!(counts[1], reference(&searcher, query, "author"));
             assert!(counts[1].values().sum::<u64>() > 0, "{counts:?}");
         }
+        // One slot per document where each has at most one value.
+        let terms = segment_terms(searcher.segment_readers()[0].segment_id());
+        let layouts: Vec<bool> =
+            ["paper", "author"].iter().map(|root| terms.lock().unwrap().tables[root].starts.is_none()).collect();
+        assert_eq!(layouts, [true, false]);
+        // A search for another set of roots reads only the new ones and counts the same.
+        let other = FacetTopCounts { field: "facets", roots: vec!["day", "paper"] };
+        let counts = searcher.search(&economy, &other).unwrap();
+        assert_eq!(counts[0], reference(&searcher, &economy, "day"));
+        assert_eq!(counts[1], reference(&searcher, &economy, "paper"));
+        assert_eq!(terms.lock().unwrap().tables.len(), 3);
         // Over the memory cap, other segments' tables go and the kept one stays.
         let ids: Vec<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
-        let has_table = |id: &SegmentId| segment_terms(*id).lock().unwrap().ordinals.is_some();
+        let has_table = |id: &SegmentId| !segment_terms(*id).lock().unwrap().tables.is_empty();
         assert!(ids.iter().all(has_table));
         trim_tables(ids[0], 0);
         assert!(has_table(&ids[0]) && !has_table(&ids[1]));

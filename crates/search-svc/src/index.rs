@@ -224,6 +224,16 @@ impl ArticleIndex {
             tantivy::TantivyError::LockFailure(..) => IndexError::Locked(root.to_path_buf()),
             other => IndexError::Tantivy(other),
         })?;
+        // Files of segments merged away before the last process stopped (a
+        // bulk build's merge can leave gigabytes) go now, not in the first
+        // commit, whose freshness would pay for deleting them.
+        match writer.garbage_collect_files().wait() {
+            Ok(collected) if !collected.deleted_files.is_empty() => {
+                tracing::info!(files = collected.deleted_files.len(), "removed index files no segment uses")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "unused index files not removed"),
+        }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let snapshots = Mutex::new(VecDeque::new());
         let serving_old = std::sync::RwLock::new(serving_old);
@@ -411,6 +421,75 @@ mod tests {
         document.add_u64(fields.id, id);
         document.add_text(fields.body, "正文");
         document
+    }
+
+    /// Segment ids named by the files under `root` (`<32 hex digits>.<extension>`).
+    fn segment_files(root: &Path) -> std::collections::BTreeSet<String> {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut folders = vec![root.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if let Some((stem, _)) =
+                    path.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once('.'))
+                {
+                    if stem.len() == 32 && stem.chars().all(|c| c.is_ascii_hexdigit()) {
+                        ids.insert(stem.to_string());
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn merging_leaves_only_the_merged_segments_files() {
+        let root = tempfile::tempdir().unwrap();
+        let (index, _) = ArticleIndex::open(root.path(), Some("database-a")).unwrap();
+        for id in 1..=3 {
+            index.apply(&[id], vec![document(&index.fields, id as u64)]).unwrap();
+            index.commit(&state("database-a", id)).unwrap();
+        }
+        // A search with page tokens keeps a snapshot of the unmerged index.
+        let before = index.searcher_at(None).segment_readers().len();
+        assert!(before >= 2, "{before} segments");
+        index.merge_segments().unwrap();
+        assert_eq!(index.segments(), 1);
+        let live = index.searcher().segment_readers()[0].segment_id().uuid_string();
+        assert_eq!(segment_files(root.path()), [live].into(), "only the merged segment's files are left");
+        assert_eq!(index.documents(), 3);
+    }
+
+    #[test]
+    fn opening_removes_files_no_segment_uses() {
+        let root = tempfile::tempdir().unwrap();
+        let live = {
+            let (index, _) = ArticleIndex::open(root.path(), Some("database-a")).unwrap();
+            index.apply(&[1], vec![document(&index.fields, 1)]).unwrap();
+            index.commit(&state("database-a", 1)).unwrap();
+            index.searcher().segment_readers()[0].segment_id().uuid_string()
+        };
+        // What a merge left behind: managed files of a segment no commit names.
+        let generation = active_dir(root.path());
+        let orphan = "0123456789abcdef0123456789abcdef";
+        let managed_path = generation.join(".managed.json");
+        let mut managed: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&managed_path).unwrap()).unwrap();
+        for extension in ["idx", "store"] {
+            std::fs::copy(
+                generation.join(format!("{live}.{extension}")),
+                generation.join(format!("{orphan}.{extension}")),
+            )
+            .unwrap();
+            managed.push(format!("{orphan}.{extension}"));
+        }
+        std::fs::write(&managed_path, serde_json::to_string(&managed).unwrap()).unwrap();
+        assert!(segment_files(root.path()).contains(orphan));
+        let (index, found) = ArticleIndex::open(root.path(), Some("database-a")).unwrap();
+        assert!(found.is_some(), "the index is reused");
+        assert_eq!(segment_files(root.path()), [live].into(), "only the committed segment's files are left");
+        assert_eq!(index.documents(), 1);
     }
 
     #[test]

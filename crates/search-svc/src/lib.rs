@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod observe;
 pub mod proto;
 pub mod query;
+pub mod ranked_top;
 pub mod schema;
 pub mod search;
 pub mod server;

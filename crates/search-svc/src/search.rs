@@ -8,7 +8,7 @@ use base64::Engine;
 use chrono::{Datelike, NaiveDate};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::document::Value;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -21,6 +21,7 @@ use crate::error::SearchError;
 use crate::facet_counts::{largest, FacetTopCounts};
 use crate::highlight::Highlighter;
 use crate::query::{QueryField, QueryNode};
+use crate::ranked_top::{count_either, wand_disjunction, PrunedTopDocs};
 use crate::schema::IndexFields;
 
 /// Default and largest page sizes.
@@ -39,8 +40,6 @@ const MAX_TAG_CHARS: usize = 64;
 pub const MAX_FILTER_VALUES: usize = 100;
 /// Values returned per facet.
 const FACET_VALUES: usize = 20;
-/// Facets counted when a search asks for them.
-const FACET_ROOTS: [&str; 8] = ["paper", "month", "author", "kind", "city", "person", "place", "org"];
 /// Most candidates read to fill a page when wire copies are collapsed.
 const COLLAPSE_WINDOW: usize = 5000;
 /// Most other prints listed per hit.
@@ -155,6 +154,75 @@ impl Highlight {
     }
 }
 
+/// A facet a search can count hits by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FacetRoot {
+    Paper,
+    Month,
+    Author,
+    Kind,
+    City,
+    Person,
+    Place,
+    Org,
+}
+
+impl FacetRoot {
+    /// Every facet, in the order of the API's `Facets` message.
+    pub const ALL: [FacetRoot; 8] = [
+        FacetRoot::Paper,
+        FacetRoot::Month,
+        FacetRoot::Author,
+        FacetRoot::Kind,
+        FacetRoot::City,
+        FacetRoot::Person,
+        FacetRoot::Place,
+        FacetRoot::Org,
+    ];
+
+    /// The facet's root in the index (and its name in requests).
+    pub fn name(self) -> &'static str {
+        match self {
+            FacetRoot::Paper => "paper",
+            FacetRoot::Month => "month",
+            FacetRoot::Author => "author",
+            FacetRoot::Kind => "kind",
+            FacetRoot::City => "city",
+            FacetRoot::Person => "person",
+            FacetRoot::Place => "place",
+            FacetRoot::Org => "org",
+        }
+    }
+
+    /// The facets a request asks for: the named ones (singular or plural, as
+    /// in the response: `paper` or `papers`), else all when `all` is set,
+    /// else none. Unknown names are an error listing the known ones.
+    pub fn parse_request(all: bool, names: &[String]) -> Result<Vec<FacetRoot>, SearchError> {
+        if names.is_empty() {
+            return Ok(if all { FacetRoot::ALL.to_vec() } else { Vec::new() });
+        }
+        let mut roots = Vec::with_capacity(names.len());
+        for name in names {
+            let wanted = name.trim().to_lowercase();
+            let root = FacetRoot::ALL
+                .into_iter()
+                .find(|root| wanted == root.name() || wanted == format!("{}s", root.name()))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = FacetRoot::ALL.iter().map(|root| root.name()).collect();
+                    SearchError::InvalidArgument(format!(
+                        "facet_fields: unknown facet {name:?}; known facets are {}",
+                        known.join(", ")
+                    ))
+                })?;
+            if !roots.contains(&root) {
+                roots.push(root);
+            }
+        }
+        roots.sort_unstable();
+        Ok(roots)
+    }
+}
+
 /// A validated search request.
 #[derive(Debug, Clone)]
 pub struct SearchParams {
@@ -164,7 +232,8 @@ pub struct SearchParams {
     pub filter: Filter,
     pub sort: Sort,
     pub highlight: Highlight,
-    pub facets: bool,
+    /// Facets to count over all hits (none: no facet counts).
+    pub facets: Vec<FacetRoot>,
     /// Show each wire story once, listing its other prints.
     pub collapse_wire_copies: bool,
 }
@@ -269,15 +338,47 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
     clauses.extend(filter_clauses(fields, &params.filter));
     // Later parts of a continued story are found through their first part.
-    clauses.push((
-        Occur::MustNot,
-        Box::new(RangeQuery::new(
-            std::ops::Bound::Included(Term::from_field_u64(fields.part_of, 1)),
-            std::ops::Bound::Unbounded,
-        )),
-    ));
+    clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
     clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
     Ok(BuiltQuery { matching: Box::new(BooleanQuery::new(clauses)), body_highlight, heading_highlight })
+}
+
+/// Later parts of continued stories (never hits of their own).
+fn later_parts(fields: &IndexFields) -> RangeQuery {
+    RangeQuery::new(std::ops::Bound::Included(Term::from_field_u64(fields.part_of, 1)), std::ops::Bound::Unbounded)
+}
+
+/// For one word that is a single gram (two Han characters, or a Latin or
+/// digit run) searched in headline and body, with no filter and by
+/// relevance: the disjunction of its term queries (grams and jieba words,
+/// headline boosted). It scores every document as the full query does, and
+/// matches the same documents, since a jieba word equal to the gram implies
+/// the gram. tantivy ranks such a disjunction with block-max WAND.
+fn single_gram_disjunction(fields: &IndexFields, params: &SearchParams) -> Option<(BooleanQuery, String)> {
+    if params.sort != Sort::Relevance || params.filter != Filter::default() {
+        return None;
+    }
+    let QueryNode::Term { field: QueryField::Any, text, .. } = &params.query else { return None };
+    let grams = gram_terms(fields.body, text);
+    let [(_, gram)] = grams.as_slice() else { return None };
+    let gram = gram.value().as_str()?.to_string();
+    if gram.chars().count() == 1 && gram.chars().all(is_han) {
+        return None;
+    }
+    let words = word_tokens(text);
+    if words.iter().any(|word| word.text != gram) {
+        return None;
+    }
+    let term = |field: Field| -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(field, &gram), IndexRecordOption::WithFreqs))
+    };
+    let mut clauses: Vec<Box<dyn Query>> =
+        vec![Box::new(BoostQuery::new(term(fields.heading_grams), HEADING_BOOST)), term(fields.body)];
+    for _ in &words {
+        clauses.push(Box::new(BoostQuery::new(term(fields.heading_words), HEADING_BOOST)));
+        clauses.push(term(fields.body_words));
+    }
+    Some((wand_disjunction(clauses), gram))
 }
 
 /// Turns one node into a query; collects highlight and ranking queries of its positive terms.
@@ -445,16 +546,29 @@ fn execute_inner(
 ) -> Result<SearchResults, SearchError> {
     let built = build_query(fields, params)?;
     // Collapsing needs the ranking from the start, then skips repeats.
-    let top = if params.collapse_wire_copies {
-        TopDocs::with_limit(((params.offset + params.page_size) * 4 + 16).min(COLLAPSE_WINDOW))
+    let (limit, offset) = if params.collapse_wire_copies {
+        (((params.offset + params.page_size) * 4 + 16).min(COLLAPSE_WINDOW), 0)
     } else {
-        TopDocs::with_limit(params.page_size).and_offset(params.offset)
+        (params.page_size, params.offset)
     };
+    let top = TopDocs::with_limit(limit).and_offset(offset);
     let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, Option<FacetCounts>) = match params.sort {
-        Sort::Relevance => {
-            let (top, total, facets) = collect(searcher, &*built.matching, top, params.facets, cancel)?;
-            (top, total, facets)
-        }
+        Sort::Relevance => match single_gram_disjunction(fields, params) {
+            Some((ranking, gram)) => {
+                let excluded = || later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher));
+                let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
+                let top = searcher.search(&ranking, &Cancellable::new(pruned, cancel))?;
+                let (total, facets) = if params.facets.is_empty() {
+                    let heading = Term::from_field_text(fields.heading_grams, &gram);
+                    let body = Term::from_field_text(fields.body, &gram);
+                    (count_either(searcher, &heading, &body, &*excluded()?, cancel)?, None)
+                } else {
+                    count(searcher, &*built.matching, &params.facets, cancel)?
+                };
+                (top, total, facets)
+            }
+            None => collect(searcher, &*built.matching, top, &params.facets, cancel)?,
+        },
         Sort::DateDescending | Sort::DateAscending => {
             let ascending = params.sort == Sort::DateAscending;
             let by_date = top.tweak_score(move |segment: &SegmentReader| {
@@ -470,7 +584,7 @@ fn execute_inner(
                     (key, score)
                 }
             });
-            let (top, total, facets) = collect(searcher, &*built.matching, by_date, params.facets, cancel)?;
+            let (top, total, facets) = collect(searcher, &*built.matching, by_date, &params.facets, cancel)?;
             (top.into_iter().map(|((_, score), address)| (score, address)).collect(), total, facets)
         }
     };
@@ -515,32 +629,50 @@ fn collect<C, S>(
     searcher: &Searcher,
     query: &dyn Query,
     top: C,
-    with_facets: bool,
+    facets: &[FacetRoot],
     cancel: &Cancellation,
 ) -> Result<Collected<S>, SearchError>
 where
     C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
 {
-    if !with_facets {
+    if facets.is_empty() {
         let (top, total) = searcher.search(query, &Cancellable::new((top, Count), cancel))?;
         return Ok((top, total, None));
     }
-    let facets = FacetTopCounts { field: "facets", roots: &FACET_ROOTS };
-    let (top, total, counts) = searcher.search(query, &Cancellable::new((top, Count, facets), cancel))?;
-    let mut roots = counts.into_iter().map(|counts| largest(counts, FACET_VALUES));
-    let mut next = || roots.next().unwrap_or_default();
-    // In the order of FACET_ROOTS.
-    let facet_counts = FacetCounts {
-        papers: next(),
-        months: next(),
-        authors: next(),
-        kinds: next(),
-        cities: next(),
-        persons: next(),
-        places: next(),
-        orgs: next(),
-    };
-    Ok((top, total, Some(facet_counts)))
+    let collector = FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() };
+    let (top, total, counts) = searcher.search(query, &Cancellable::new((top, Count, collector), cancel))?;
+    Ok((top, total, Some(facet_counts(facets, counts))))
+}
+
+/// Counts the hits and facets, without scoring.
+fn count(
+    searcher: &Searcher,
+    query: &dyn Query,
+    facets: &[FacetRoot],
+    cancel: &Cancellation,
+) -> Result<(usize, Option<FacetCounts>), SearchError> {
+    let collector = FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() };
+    let (total, counts) = searcher.search(query, &Cancellable::new((Count, collector), cancel))?;
+    Ok((total, Some(facet_counts(facets, counts))))
+}
+
+/// The API's facet counts from the collector's, by root.
+fn facet_counts(roots: &[FacetRoot], counts: crate::facet_counts::RootCounts) -> FacetCounts {
+    let mut facet_counts = FacetCounts::default();
+    for (root, counts) in roots.iter().zip(counts) {
+        let values = largest(counts, FACET_VALUES);
+        match root {
+            FacetRoot::Paper => facet_counts.papers = values,
+            FacetRoot::Month => facet_counts.months = values,
+            FacetRoot::Author => facet_counts.authors = values,
+            FacetRoot::Kind => facet_counts.kinds = values,
+            FacetRoot::City => facet_counts.cities = values,
+            FacetRoot::Person => facet_counts.persons = values,
+            FacetRoot::Place => facet_counts.places = values,
+            FacetRoot::Org => facet_counts.orgs = values,
+        }
+    }
+    facet_counts
 }
 
 /// A highlighter for one grams field, or None when nothing can be highlighted there.
@@ -568,17 +700,7 @@ fn marked(highlighter: &Option<Highlighter>, text: &str, highlight: &Highlight) 
 /// character of a run is covered by the bigram before it, so its unigram is
 /// left out (it would not match where the run continues in the document).
 pub(crate) fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
-    let tokens = gram_tokens(text);
-    let mut terms: Vec<(usize, Term)> = Vec::new();
-    for (index, token) in tokens.iter().enumerate() {
-        let is_unigram = token.text.chars().count() == 1 && token.text.chars().all(is_han);
-        let after_bigram =
-            index > 0 && tokens[index - 1].text.chars().count() == 2 && tokens[index - 1].text.chars().all(is_han);
-        if is_unigram && after_bigram {
-            continue;
-        }
-        terms.push((token.position, Term::from_field_text(field, &token.text)));
-    }
+    let mut terms = gram_terms(field, text);
     match terms.len() {
         0 => None,
         1 => {
@@ -594,6 +716,22 @@ pub(crate) fn text_matcher(field: Field, text: &str) -> Option<Box<dyn Query>> {
         }
         _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
     }
+}
+
+/// The grams that match a text verbatim in a grams field, with their positions.
+fn gram_terms(field: Field, text: &str) -> Vec<(usize, Term)> {
+    let tokens = gram_tokens(text);
+    let mut terms: Vec<(usize, Term)> = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let is_unigram = token.text.chars().count() == 1 && token.text.chars().all(is_han);
+        let after_bigram =
+            index > 0 && tokens[index - 1].text.chars().count() == 2 && tokens[index - 1].text.chars().all(is_han);
+        if is_unigram && after_bigram {
+            continue;
+        }
+        terms.push((token.position, Term::from_field_text(field, &token.text)));
+    }
+    terms
 }
 
 /// The first characters of a text.
@@ -745,6 +883,17 @@ mod tests {
         assert_eq!(decode_page_token(&encode_page_token(token)).unwrap(), token);
         assert_eq!(decode_page_token("").unwrap(), PageToken::default());
         assert!(decode_page_token("garbage!").is_err());
+    }
+
+    #[test]
+    fn facet_requests_name_facets_singular_or_plural() {
+        let names = |list: &[&str]| list.iter().map(|name| name.to_string()).collect::<Vec<_>>();
+        assert_eq!(FacetRoot::parse_request(false, &[]).unwrap(), []);
+        assert_eq!(FacetRoot::parse_request(true, &[]).unwrap(), FacetRoot::ALL);
+        let asked = FacetRoot::parse_request(false, &names(&["Months", "paper", "papers"])).unwrap();
+        assert_eq!(asked, [FacetRoot::Paper, FacetRoot::Month]);
+        let unknown = FacetRoot::parse_request(true, &names(&["paper", "colour"])).unwrap_err().to_string();
+        assert!(unknown.contains("\"colour\"") && unknown.contains("org"), "{unknown}");
     }
 
     #[test]

@@ -30,7 +30,8 @@ use crate::proto::{
 };
 use crate::query::parse_query;
 use crate::search::{
-    decode_page_token, execute_cancellable, page_size, FacetCounts, Filter, Highlight, Hit, SearchParams, Sort,
+    decode_page_token, execute_cancellable, page_size, FacetCounts, FacetRoot, Filter, Highlight, Hit, SearchParams,
+    Sort,
 };
 use crate::sync::SyncStatus;
 
@@ -170,7 +171,7 @@ impl SearchServiceImpl {
             filter,
             sort,
             highlight,
-            facets: request.facets,
+            facets: FacetRoot::parse_request(request.facets, &request.facet_fields)?,
             collapse_wire_copies: request.collapse_wire_copies,
         };
         Ok((params, token.generation))

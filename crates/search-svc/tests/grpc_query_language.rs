@@ -185,5 +185,64 @@ async fn facets_count_all_hits_not_just_the_page() {
     assert!(!facets.authors.is_empty());
     let without = search(c, "疫情").await;
     assert!(without.facets.is_none(), "facets only on request");
+
+    // Naming facets counts those (the same counts as with all), and only those.
+    let named =
+        SearchRequest { page_size: 1, facet_fields: vec!["papers".into(), "author".into()], ..request("疫情") };
+    let some = search_with(c, named).await.facets.expect("naming facets asks for them");
+    assert_eq!(some.papers, facets.papers);
+    assert_eq!(some.authors, facets.authors);
+    assert!(some.months.is_empty() && some.kinds.is_empty() && some.persons.is_empty(), "{some:?}");
+    // After a search for one facet, all of them still count the same.
+    let again = search_with(c, SearchRequest { page_size: 1, facets: true, ..request("疫情") }).await;
+    assert_eq!(again.facets.expect("facets requested"), facets);
+    let unknown = SearchRequest { facet_fields: vec!["paper".into(), "colour".into()], ..request("疫情") };
+    let status = c.search(unknown).await.expect_err("an unknown facet is refused");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("\"colour\"") && status.message().contains("person"), "{}", status.message());
+    h.server.stop().await.unwrap();
+}
+
+/// Hits as (id, score) in the order returned.
+fn ranked(response: &baokan_search::proto::SearchResponse) -> Vec<(i64, f32)> {
+    response.hits.iter().map(|h| (h.article.as_ref().unwrap().id, h.score)).collect()
+}
+
+#[tokio::test]
+async fn one_word_ranks_and_counts_like_the_general_query() {
+    // A one-word query is ranked with block-max WAND and counted from
+    // document frequencies; the same word twice goes the general way (every
+    // hit scored, each score doubled). Both must agree on hits, totals and order.
+    let pages = seeds_with_metadata();
+    let mut h = harness_with(&[pages.path().to_path_buf()]).await;
+    let c = &mut h.client;
+    for word in ["发展", "疫情", "记者", "北京", "中国", "ATM"] {
+        let one = search(c, word).await;
+        let twice = search(c, &format!("{word} {word}")).await;
+        assert!(one.total_hits > 0, "{word}");
+        assert_eq!(one.total_hits, twice.total_hits, "{word}");
+        assert_eq!(one.hits.len() as u64, one.total_hits, "{word}: one page holds every hit");
+        let (one, twice) = (ranked(&one), ranked(&twice));
+        assert_eq!(one.len(), twice.len(), "{word}");
+        for (position, ((id, score), (other_id, doubled))) in one.iter().zip(&twice).enumerate() {
+            assert!((score * 2.0 - doubled).abs() <= 1e-3 * doubled.abs(), "{word} #{position}: {one:?} vs {twice:?}");
+            // Equal ids in equal places, unless two scores tie.
+            let tied = one.iter().any(|(other, s)| other != id && (s - score).abs() <= 1e-4 * score.abs());
+            assert!(id == other_id || tied, "{word} #{position}: {one:?} vs {twice:?}");
+        }
+        // Pages of two follow the same order.
+        let first = search_with(c, SearchRequest { page_size: 2, ..request(word) }).await;
+        assert_eq!(first.total_hits as usize, one.len());
+        let first_ids: Vec<i64> = ranked(&first).iter().map(|(id, _)| *id).collect();
+        let expected: Vec<i64> = one.iter().take(2).map(|(id, _)| *id).collect();
+        assert_eq!(first_ids, expected, "{word}");
+        if one.len() > 2 {
+            let token = first.next_page_token.clone();
+            let second = search_with(c, SearchRequest { page_size: 2, page_token: token, ..request(word) }).await;
+            let second_ids: Vec<i64> = ranked(&second).iter().map(|(id, _)| *id).collect();
+            let expected: Vec<i64> = one.iter().skip(2).take(2).map(|(id, _)| *id).collect();
+            assert_eq!(second_ids, expected, "{word}");
+        }
+    }
     h.server.stop().await.unwrap();
 }

@@ -185,7 +185,7 @@ async fn a_client_deadline_is_honoured_and_a_cancelled_search_stops() {
         filter: Default::default(),
         sort: baokan_search::search::Sort::Relevance,
         highlight: Default::default(),
-        facets: true,
+        facets: baokan_search::search::FacetRoot::ALL.to_vec(),
         collapse_wire_copies: false,
     };
     let cancel = Cancellation::new();
