@@ -1,7 +1,9 @@
 //! Writes one parsed page to PostgreSQL in one transaction: the page row,
 //! its articles (upserted by ordinal, extra ordinals deleted), nothing when
 //! the file is unchanged; then links the page to the archive in a second,
-//! short transaction. Also records ingest errors.
+//! short transaction. A transaction PostgreSQL aborts because of another
+//! writer (deadlock, serialization failure) runs again. Also records ingest
+//! errors.
 
 use baokan_common::ParsedArticle;
 use chrono::NaiveDate;
@@ -55,17 +57,53 @@ pub enum StoreError {
 type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<String>, Option<i32>);
 
 /// Stores a page and its articles atomically.
+/// A transaction that PostgreSQL aborted to break a deadlock or a
+/// serialization conflict with another writer is run again from the start,
+/// up to this many times in all; any other error is returned at once.
+const TRANSIENT_ATTEMPTS: u32 = 5;
+
+/// Whether PostgreSQL rolled the transaction back only because of another
+/// concurrent transaction (`40P01` deadlock detected, `40001` serialization
+/// failure): running it again is safe and will most likely succeed.
+fn is_transient(error: &StoreError) -> bool {
+    match error {
+        StoreError::Database(sqlx::Error::Database(database)) => {
+            matches!(database.code().as_deref(), Some("40P01" | "40001"))
+        }
+        _ => false,
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails with a non-transient error, or
+/// has failed [`TRANSIENT_ATTEMPTS`] times; waits a little longer before
+/// each new try so that the other transaction can finish.
+async fn retry_transient<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(error) if tries < TRANSIENT_ATTEMPTS && is_transient(&error) => {
+                tracing::info!(what, tries, %error, "transaction aborted by a concurrent writer; running it again");
+                tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(tries))).await;
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Stores a page and its articles atomically.
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
-    let (outcome, page_id) = store_page_rows(pool, page).await?;
+    let (outcome, page_id) = retry_transient("store page", || store_page_rows(pool, page)).await?;
     let was_stored = !matches!(outcome, StoreOutcome::New { .. });
     if let Some(page_id) = page_id {
-        // The page is stored; a link that fails now (a deadlock between two
-        // concurrent re-groupings, say) is retried once, then left to the
-        // next run, which links unchanged pages again.
-        if let Err(first) = link_page(pool, page_id, was_stored).await {
-            if let Err(second) = link_page(pool, page_id, was_stored).await {
-                tracing::warn!(page_id, first = %first, error = %second, "page stored but not linked");
-            }
+        // The page is stored; a link that still fails is left to the next
+        // run, which links unchanged pages again.
+        if let Err(error) = retry_transient("link page", || link_page(pool, page_id, was_stored)).await {
+            tracing::warn!(page_id, %error, "page stored but not linked");
         }
     }
     Ok(outcome)
@@ -272,12 +310,21 @@ async fn write_articles(
             .execute(&mut **transaction)
             .await?;
     }
-    let learned: Vec<&str> = names.iter().flat_map(|n| n.learnable.iter().map(String::as_str)).collect();
+    // Sorted: two pages that teach the same names insert them in the same
+    // order, so neither waits for a word the other holds while holding one
+    // it needs (in any other order, two such pages deadlock).
+    let learned: std::collections::BTreeSet<&str> =
+        names.iter().flat_map(|n| n.learnable.iter().map(String::as_str)).collect();
+    let learned: Vec<&str> = learned.into_iter().collect();
     if !learned.is_empty() {
-        sqlx::query("INSERT INTO dictionary_words (word, source) SELECT DISTINCT unnest($1::text[]), 'byline' ON CONFLICT DO NOTHING")
-            .bind(&learned)
-            .execute(&mut **transaction)
-            .await?;
+        sqlx::query(
+            "INSERT INTO dictionary_words (word, source)
+             SELECT word, 'byline' FROM unnest($1::text[]) WITH ORDINALITY AS learned(word, position)
+             ORDER BY position ON CONFLICT DO NOTHING",
+        )
+        .bind(&learned)
+        .execute(&mut **transaction)
+        .await?;
     }
     Ok(())
 }

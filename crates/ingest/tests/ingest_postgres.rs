@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use baokan_common::testing::fresh_database;
 use baokan_ingest::metadata::PageMetadata;
+use baokan_ingest::names::ArticleNames;
 use baokan_ingest::run::{run, RunSummary};
+use baokan_ingest::store::{store_page, PageRecord, StoreOutcome};
 use sqlx::PgPool;
 
 fn seeds_dir() -> PathBuf {
@@ -309,4 +311,133 @@ async fn parts_stored_concurrently_are_linked() {
         assert_eq!(summary.pages_new, 2);
         assert_eq!(count(&database.pool, "SELECT count(*) FROM continuations").await, 1);
     }
+}
+
+/// A one-article page whose names teach the analyzer `learnable`.
+fn page_teaching(text: &str, learnable: &[&str]) -> (Vec<baokan_common::ParsedArticle>, Vec<ArticleNames>) {
+    let articles = baokan_ingest::parse::parse_page(text).articles;
+    let names = ArticleNames { learnable: learnable.iter().map(|w| w.to_string()).collect(), ..Default::default() };
+    let names = vec![names; articles.len()];
+    (articles, names)
+}
+
+/// Waits until some session of this database waits for a row lock.
+async fn until_a_session_waits_for_a_lock(pool: &PgPool) {
+    for _ in 0..500 {
+        let waiting = count(
+            pool,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .await;
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no session ever waited for a lock");
+}
+
+/// Opens a transaction on its own connection that holds `word` in the
+/// dictionary (uncommitted), as another ingest storing a page would.
+async fn writer_holding(
+    pool: &PgPool,
+    word: &str,
+    deadlock_timeout: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut other = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('deadlock_timeout', $1, true)")
+        .bind(deadlock_timeout)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO dictionary_words (word, source) VALUES ($1, 'other')")
+        .bind(word)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    other
+}
+
+fn record<'a>(
+    text: &'a str,
+    metadata: &'a PageMetadata,
+    articles: &'a [baokan_common::ParsedArticle],
+    names: &'a [ArticleNames],
+) -> PageRecord<'a> {
+    PageRecord {
+        source_path: "/archive/page.txt",
+        content_hash: "hash",
+        metadata,
+        issue_month_day: None,
+        encoding: "UTF-8",
+        raw_text: text,
+        articles,
+        names,
+        expect_new: true,
+    }
+}
+
+/// Two pages that teach the same names take them in the same order, so a
+/// page never deadlocks with another writer that follows that order: here
+/// the other writer holds the first name, the page waits for it, and the
+/// other writer then takes all the others without waiting. Had the page
+/// taken any of them before waiting (in PostgreSQL's hash order, say), the
+/// other writer, with the shorter deadlock timeout, would be the victim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_teaching_the_same_names_take_them_in_one_order() {
+    let database = fresh_database().await;
+    let pool = &database.pool;
+    let text = "本报讯（记者 王甲甲 王乙乙）稿件的正文。\n\n标题\n";
+    let metadata = PageMetadata::default();
+    let taught = ["王甲甲", "王乙乙", "张三", "李四", "赵五", "钱六", "孙七", "周八"];
+    let (articles, names) = page_teaching(text, &taught);
+    let page = record(text, &metadata, &articles, &names);
+    let first = taught.iter().min().unwrap();
+    let others: Vec<&str> = taught.iter().copied().filter(|word| word != first).collect();
+    let mut other = writer_holding(pool, first, "50ms").await;
+    let (stored, ()) = tokio::join!(store_page(pool, &page), async {
+        until_a_session_waits_for_a_lock(pool).await;
+        sqlx::query(
+            "INSERT INTO dictionary_words (word, source) SELECT unnest($1::text[]), 'other' ON CONFLICT DO NOTHING",
+        )
+        .bind(&others)
+        .execute(&mut *other)
+        .await
+        .expect("the page took a name before waiting for the first: deadlock");
+        other.commit().await.unwrap();
+    });
+    assert_eq!(stored.unwrap(), StoreOutcome::New { articles: articles.len() });
+    assert_eq!(count(pool, "SELECT count(*) FROM dictionary_words").await, taught.len() as i64);
+}
+
+/// A page whose transaction PostgreSQL aborts to break a deadlock with
+/// another writer (one that takes names out of order) is stored by running
+/// the transaction again: the page and all its articles, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_aborted_to_break_a_deadlock_is_stored_on_the_next_try() {
+    let database = fresh_database().await;
+    let pool = &database.pool;
+    let text = "本报讯（记者 王甲甲 王乙乙）稿件的正文。\n\n标题\n";
+    let metadata = PageMetadata::default();
+    let (articles, names) = page_teaching(text, &["王甲甲", "王乙乙"]);
+    let page = record(text, &metadata, &articles, &names);
+    // The other writer holds the name the page takes second and, with the
+    // longer deadlock timeout, leaves the page to be the victim.
+    let mut other = writer_holding(pool, "王甲甲", "30s").await;
+    let (stored, ()) = tokio::join!(store_page(pool, &page), async {
+        until_a_session_waits_for_a_lock(pool).await;
+        sqlx::query("INSERT INTO dictionary_words (word, source) VALUES ('王乙乙', 'other') ON CONFLICT DO NOTHING")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        other.commit().await.unwrap();
+    });
+    assert_eq!(stored.unwrap(), StoreOutcome::New { articles: articles.len() });
+    assert_eq!(count(pool, "SELECT count(*) FROM pages").await, 1);
+    assert_eq!(count(pool, "SELECT count(*) FROM articles").await as usize, articles.len());
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM article_changes").await as usize,
+        articles.len(),
+        "the aborted try left no change-log rows"
+    );
 }
