@@ -1,14 +1,17 @@
 //! Keeps the index equal to PostgreSQL by following `article_changes`.
 //!
 //! Each change row carries the id of the transaction that wrote it. A pass
-//! reads the oldest still-running transaction id (`pg_snapshot_xmin`) and
-//! applies exactly the changes written by transactions with ids in
-//! `[watermark, xmin)`: all of those have finished, so a change that commits
-//! late (a lower sequence committed after a higher one) is picked up in a
-//! later pass, never skipped. Changes are applied by re-reading the article's
-//! current row (delete by id, then add if it still exists), so replays are
-//! harmless. The watermark is stored in the index commit that contains the
-//! changes, so a crash resumes from the last commit.
+//! reads PostgreSQL's current snapshot (`xmax` and the ids still running,
+//! `pg_snapshot_xip`) and applies the changes of every transaction that has
+//! finished since the last pass: ids in `[frontier, xmax)` that are not
+//! running, plus the ids that were running last time and are not any more.
+//! The ids still running are remembered, so a change that commits late (a
+//! lower sequence committed after a higher one) is picked up when it
+//! commits, never skipped, and a long transaction, even one in another
+//! database of the server, delays no one else's changes. Changes are applied
+//! by re-reading the article's current row (delete by id, then add if it
+//! still exists), so replays are harmless. The index commit stores the
+//! oldest id still to look at (the watermark), so a crash resumes from there.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
@@ -99,6 +102,36 @@ pub struct Follower {
     dictionary: LearnedDictionary,
     /// Articles applied by the start-up catch-up so far.
     catch_up_applied: usize,
+    /// Every transaction id below this one has been applied, or is in `running`.
+    frontier: i64,
+    /// Ids below `frontier` whose transactions were still running at the last pass.
+    running: Vec<i64>,
+}
+
+/// PostgreSQL's view of which transactions have finished.
+#[derive(Debug)]
+struct TransactionSnapshot {
+    /// First id not yet assigned: every id below it has finished or is in `running`.
+    xmax: i64,
+    /// Ids of the transactions still running.
+    running: Vec<i64>,
+}
+
+impl TransactionSnapshot {
+    async fn read(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let (xmax, running): (i64, Vec<i64>) = sqlx::query_as(
+            "SELECT pg_snapshot_xmax(snapshot)::text::bigint,
+                    ARRAY(SELECT id::text::bigint FROM pg_snapshot_xip(snapshot) AS id)
+             FROM pg_current_snapshot() AS snapshot",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok(TransactionSnapshot { xmax, running })
+    }
+
+    fn is_running(&self, id: i64) -> bool {
+        self.running.contains(&id)
+    }
 }
 
 impl Follower {
@@ -110,11 +143,13 @@ impl Follower {
             pool,
             index,
             status,
-            state,
             wake: Arc::new(Notify::new()),
             ready: false,
             dictionary: LearnedDictionary::default(),
             catch_up_applied: 0,
+            frontier: state.watermark_xid,
+            running: Vec::new(),
+            state,
         }
     }
 
@@ -143,10 +178,9 @@ impl Follower {
         self.ensure_ready().await?;
         // New dictionary words first: articles indexed below already use them.
         let relearned = self.apply_dictionary().await?;
-        let xmin: i64 = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            .fetch_one(&self.pool)
-            .await?;
-        if xmin <= self.state.watermark_xid {
+        let snapshot = TransactionSnapshot::read(&self.pool).await?;
+        let finished: Vec<i64> = self.running.iter().copied().filter(|id| !snapshot.is_running(*id)).collect();
+        if snapshot.xmax <= self.frontier && finished.is_empty() {
             if relearned > 0 {
                 let index = Arc::clone(&self.index);
                 let to_commit = self.state.clone();
@@ -158,13 +192,17 @@ impl Follower {
         let mut touched = relearned;
         let mut applied_sequence = self.state.applied_sequence;
         loop {
+            // Two index-friendly arms: the new id range, and the ids that
+            // have finished since the last pass.
             let changes: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT sequence, article_id FROM article_changes
-                 WHERE xid >= $1 AND xid < $2 AND sequence > $3
-                 ORDER BY sequence LIMIT $4",
+                 WHERE ((xid >= $1 AND xid < $2) OR xid = ANY($3)) AND xid <> ALL($4) AND sequence > $5
+                 ORDER BY sequence LIMIT $6",
             )
-            .bind(self.state.watermark_xid)
-            .bind(xmin)
+            .bind(self.frontier)
+            .bind(snapshot.xmax)
+            .bind(&finished)
+            .bind(&snapshot.running)
             .bind(after_sequence)
             .bind(BATCH)
             .fetch_all(&self.pool)
@@ -183,11 +221,18 @@ impl Follower {
                 break;
             }
         }
-        let state = CommitState { watermark_xid: xmin, applied_sequence, ..self.state.clone() };
+        // Still running: the ones remembered, and the new ones below xmax.
+        let running: Vec<i64> =
+            snapshot.running.iter().copied().filter(|id| *id >= self.frontier || self.running.contains(id)).collect();
+        // A restart resumes from the oldest id not applied yet (replays are harmless).
+        let watermark_xid = running.iter().copied().min().unwrap_or(snapshot.xmax).min(snapshot.xmax);
+        let state = CommitState { watermark_xid, applied_sequence, ..self.state.clone() };
         let index = Arc::clone(&self.index);
         let to_commit = state.clone();
         tokio::task::spawn_blocking(move || index.commit(&to_commit)).await??;
         self.state = state;
+        self.frontier = snapshot.xmax;
+        self.running = running;
         self.status.applied_sequence.store(applied_sequence, Ordering::SeqCst);
         Ok(touched)
     }
@@ -238,7 +283,7 @@ impl Follower {
         let listener = tokio::spawn(listen_for_changes(self.pool.clone(), Arc::clone(&self.wake), shutdown.clone()));
         let mut backoff = Duration::from_millis(100);
         let mut reachable = true;
-        // Caught up means: every transaction that had started when we started has been applied.
+        // Caught up means: everything committed when we started has been applied.
         let mut catch_up_target: Option<i64> = None;
         let mut last_pass = tokio::time::Instant::now() - MIN_COMMIT_INTERVAL;
         loop {
@@ -268,7 +313,9 @@ impl Follower {
                     if touched > 0 {
                         info!(articles = touched, applied_sequence = self.state.applied_sequence, "index updated");
                     }
-                    let target_reached = catch_up_target.is_some_and(|target| self.state.watermark_xid >= target);
+                    // Everything committed before the start is applied (a
+                    // transaction still running then has not committed yet).
+                    let target_reached = catch_up_target.is_some_and(|target| self.frontier >= target);
                     if target_reached && !self.status.caught_up.load(Ordering::SeqCst) && self.index.serving_old() {
                         let index = Arc::clone(&self.index);
                         match tokio::task::spawn_blocking(move || index.finish_rebuild()).await {

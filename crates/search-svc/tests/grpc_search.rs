@@ -206,7 +206,8 @@ async fn grpcurl_lists_services_and_searches() {
 }
 
 /// A transaction that took a lower change sequence but commits after a
-/// higher one must not be skipped by the follower.
+/// higher one must not be skipped by the follower, nor hold the higher one
+/// back while it runs.
 #[tokio::test]
 async fn a_late_committing_lower_sequence_is_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
@@ -225,7 +226,13 @@ async fn a_late_committing_lower_sequence_is_not_skipped() {
         .fetch_all(&h.database.pool)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The fast transaction's change does not wait for the slow one.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while search(&mut h.client, "渭河").await.total_hits != 1 {
+        assert!(Instant::now() < deadline, "a committed change waited for an older transaction still running");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(search(&mut h.client, "秦岭").await.total_hits, 0, "not committed yet");
     slow.commit().await.unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -281,5 +288,30 @@ async fn the_python_example_client_searches() {
         stdout.contains("山西省第六届“万步有约”健走激励大赛启动") && stdout.contains("<em>万步有约</em>"),
         "{stdout}"
     );
+    h.server.stop().await.unwrap();
+}
+
+/// A long transaction in another database of the same server (a bulk load,
+/// an index build, a migration of another application) does not delay
+/// baokan's changes: they are searchable while it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_transaction_in_another_database_delays_nothing() {
+    use sqlx::Connection;
+    let mut h = harness_with(&[seeds_dir()]).await;
+    let mut elsewhere = sqlx::PgConnection::connect(&baokan_common::testing::admin_url()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut elsewhere).await.unwrap();
+    // Takes a transaction id, as any writing transaction does.
+    sqlx::query("SELECT pg_current_xact_id()").execute(&mut elsewhere).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("during.txt");
+    std::fs::write(&page, "本报讯（记者 孙七）长事务进行中入库的稿件写到了壶口瀑布。\n\n长事务期间的稿件\n").unwrap();
+    baokan_ingest::run::run(&h.database.pool, &[page], &PageMetadata::default()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while search(&mut h.client, "壶口瀑布").await.total_hits != 1 {
+        assert!(Instant::now() < deadline, "the change waited for a transaction in another database");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sqlx::query("ROLLBACK").execute(&mut elsewhere).await.unwrap();
     h.server.stop().await.unwrap();
 }
