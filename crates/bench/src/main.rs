@@ -1,5 +1,6 @@
 //! The `baokan-bench` command line: `corpus` writes a deterministic corpus,
-//! `run` measures baokan and the alternatives at a chosen scale.
+//! `run` measures baokan and the alternatives at a chosen scale, `profile`
+//! and `build-index` repeat one part for profiling.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,6 +42,16 @@ enum Command {
         facets: bool,
         #[arg(long, default_value_t = 1000)]
         repeats: usize,
+    },
+    /// Builds a new index from an ingested database (a kept bench database,
+    /// say) and prints the index build figures, for profiling the build alone.
+    BuildIndex {
+        /// URL of the database holding the articles.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// A folder that does not exist yet.
+        #[arg(long)]
+        index_dir: PathBuf,
     },
     /// Builds (or reuses) a corpus and measures everything at that scale.
     Run {
@@ -133,6 +144,15 @@ async fn main() -> anyhow::Result<()> {
                 samples.push(started.elapsed());
             }
             println!("{}", baokan_bench::stats::Percentiles::of(&samples));
+        }
+        Command::BuildIndex { database_url, index_dir } => {
+            anyhow::ensure!(!index_dir.exists(), "{} exists: pass a folder to create", index_dir.display());
+            let pool =
+                sqlx::PgPool::connect(&database_url).await.with_context(|| format!("connecting to {database_url}"))?;
+            let articles: i64 = sqlx::query_scalar("SELECT count(*) FROM articles").fetch_one(&pool).await?;
+            let mut report = baokan_bench::report::Report::default();
+            baokan_bench::pipeline::measure_index_build(&pool, &index_dir, articles, &mut report).await?;
+            print!("{report}");
         }
         Command::Run {
             articles,

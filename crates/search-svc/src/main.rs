@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serves search (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Asks a running server's gRPC health service; exits 0 when it is SERVING, 1 otherwise.
     Health {
         /// Address of the server.
@@ -80,6 +80,11 @@ struct ServeArgs {
     /// Server private key, PEM.
     #[arg(long, env = "BAOKAN_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Memory for indexing, in MiB, shared by the indexing threads: more
+    /// makes a rebuild of a large archive faster (fewer segments to merge).
+    #[arg(long, env = "BAOKAN_WRITER_MEMORY_MIB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(32..=4096))]
+    writer_memory_mib: u64,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -157,7 +162,7 @@ async fn main() -> ExitCode {
             health(&address, &service, Duration::from_secs(timeout_secs), ca_cert.as_deref()).await
         }
         Some(Command::Verify { index_dir, database_url }) => verify(&index_dir, &database_url).await,
-        Some(Command::Serve(args)) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Serve(args)) => serve(*args).await.map(|()| ExitCode::SUCCESS),
         None => serve(cli.serve).await.map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -214,6 +219,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }),
             _ => None,
         },
+        writer_memory_bytes: usize::try_from(args.writer_memory_mib)?.saturating_mul(1024 * 1024),
     };
     let server = start(config).await.context("starting baokan-search")?;
     let shutdown = server.shutdown_handle();

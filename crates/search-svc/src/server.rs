@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub auth: Option<AuthTokens>,
     /// Server certificate chain and private key, PEM (None: plaintext).
     pub tls: Option<TlsIdentity>,
+    /// Memory budget of the index writer, in bytes.
+    pub writer_memory_bytes: usize,
 }
 
 /// A server certificate chain and its private key, both PEM.
@@ -76,6 +78,7 @@ impl ServerConfig {
             limits: Limits::default(),
             auth: None,
             tls: None,
+            writer_memory_bytes: crate::index::WRITER_MEMORY_BYTES,
         }
     }
 }
@@ -157,9 +160,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         };
     let index_dir = config.index_dir.clone();
     let opened_instance = instance.clone();
+    let writer_memory_bytes = config.writer_memory_bytes;
     let (index, state) = tokio::task::spawn_blocking(move || {
         analyzer::warm_up();
-        ArticleIndex::open(&index_dir, opened_instance.as_deref())
+        ArticleIndex::open_with(&index_dir, opened_instance.as_deref(), writer_memory_bytes)
     })
     .await??;
     let index = Arc::new(index);

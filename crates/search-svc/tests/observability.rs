@@ -169,11 +169,12 @@ type BadSetting = (&'static [&'static str], &'static [(&'static str, &'static st
 #[test]
 fn bad_settings_are_refused_at_start_with_one_clear_line() {
     let search = env!("CARGO_BIN_EXE_baokan-search");
-    let cases: [BadSetting; 4] = [
+    let cases: [BadSetting; 5] = [
         (&["--metrics-listen", "everywhere"], &[], "expected an address like 127.0.0.1:9090, or `off`"),
         (&[], &[("BAOKAN_LISTEN", "localhost")], "invalid socket address"),
         (&[], &[("BAOKAN_LOG_FORMAT", "xml")], "BAOKAN_LOG_FORMAT must be `text` or `json`, got `xml`"),
         (&[], &[("BAOKAN_DATABASE_PATIENCE_SECS", "soon")], "invalid digit"),
+        (&["--writer-memory-mib", "8"], &[], "8 is not in 32..=4096"),
     ];
     for (args, env, expected) in cases {
         let (code, stderr) = run_binary(search, args, env);
