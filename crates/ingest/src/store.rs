@@ -56,7 +56,6 @@ pub enum StoreError {
 
 type StoredPageRow = (i64, String, Option<String>, Option<NaiveDate>, Option<String>, Option<i32>);
 
-/// Stores a page and its articles atomically.
 /// A transaction that PostgreSQL aborted to break a deadlock or a
 /// serialization conflict with another writer is run again from the start,
 /// up to this many times in all; any other error is returned at once.

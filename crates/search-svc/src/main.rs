@@ -14,6 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tracing::info;
 
+/// Bytes in a MiB (`--writer-memory-mib`).
+const MIB: usize = 1024 * 1024;
+
 /// Serves gRPC search over newspaper articles, keeping its index current from PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "baokan-search", version, about, args_conflicts_with_subcommands = true)]
@@ -82,7 +85,7 @@ struct ServeArgs {
     tls_key: Option<PathBuf>,
     /// Memory for indexing, in MiB, shared by the indexing threads: more
     /// makes a rebuild of a large archive faster (fewer segments to merge).
-    #[arg(long, env = "BAOKAN_WRITER_MEMORY_MIB", default_value_t = 256,
+    #[arg(long, env = "BAOKAN_WRITER_MEMORY_MIB", default_value_t = (baokan_search::index::WRITER_MEMORY_BYTES / MIB) as u64,
           value_parser = clap::value_parser!(u64).range(32..=4096))]
     writer_memory_mib: u64,
     #[command(flatten)]
@@ -219,7 +222,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }),
             _ => None,
         },
-        writer_memory_bytes: usize::try_from(args.writer_memory_mib)?.saturating_mul(1024 * 1024),
+        writer_memory_bytes: usize::try_from(args.writer_memory_mib)?.saturating_mul(MIB),
     };
     let server = start(config).await.context("starting baokan-search")?;
     let shutdown = server.shutdown_handle();

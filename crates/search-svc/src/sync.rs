@@ -297,10 +297,7 @@ impl Follower {
             }
             last_pass = tokio::time::Instant::now();
             if catch_up_target.is_none() {
-                catch_up_target = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-                    .fetch_one(&self.pool)
-                    .await
-                    .ok();
+                catch_up_target = TransactionSnapshot::read(&self.pool).await.ok().map(|snapshot| snapshot.xmax);
             }
             match self.apply_pending().await {
                 Ok(touched) => {
