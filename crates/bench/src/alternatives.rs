@@ -148,7 +148,10 @@ pub struct AlternativeBuild {
 }
 
 /// Copies the articles into `alt_articles` (text, paper, date, bigram
-/// tsvector) and builds both PostgreSQL indexes.
+/// tsvector) and builds both PostgreSQL indexes. As in baokan, a story
+/// continued on another page is one row: its first part with the text of the
+/// parts it continues in (one level, as the corpus prints them), and the later
+/// parts have no row of their own.
 pub async fn build_postgres(pool: &PgPool, build: &mut AlternativeBuild) -> Result<(), sqlx::Error> {
     let started = std::time::Instant::now();
     for statement in [
@@ -163,7 +166,11 @@ pub async fn build_postgres(pool: &PgPool, build: &mut AlternativeBuild) -> Resu
         let rows: Vec<(i64, Option<String>, Option<chrono::NaiveDate>, String)> = sqlx::query_as(
             "SELECT a.id, p.paper, p.issue_date,
                     concat_ws(E'\\n', a.kicker, a.title, a.subtitle) || E'\\n' || array_to_string(a.paragraphs, E'\\n')
-             FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.id > $1 ORDER BY a.id LIMIT $2",
+                    || coalesce((SELECT E'\\n' || string_agg(array_to_string(t.paragraphs, E'\\n'), E'\\n' ORDER BY t.id)
+                                 FROM continuations c JOIN articles t ON t.id = c.tail_id WHERE c.head_id = a.id), '')
+             FROM articles a JOIN pages p ON p.id = a.page_id
+             WHERE a.id > $1 AND NOT EXISTS (SELECT 1 FROM continuations c WHERE c.tail_id = a.id)
+             ORDER BY a.id LIMIT $2",
         )
         .bind(after)
         .bind(BATCH)

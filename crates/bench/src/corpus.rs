@@ -1,7 +1,9 @@
 //! Builds a deterministic corpus of newspaper page files from real sentences:
 //! headlines (with kickers and subtitles), datelines and bylines, hard-wrapped
-//! columns, photo captions and jump lines, under `<paper>/<YYYY-MM-DD>/<page>.txt`
-//! with papers and dates spread over 2000–2024. The same seed gives the same bytes.
+//! columns, photo captions, and stories continued from the front page on a
+//! later page of the same issue (`（下转第N版）` … `（上接第1版）`), under
+//! `<paper>/<YYYY-MM-DD>/<page>.txt` with papers and dates spread over
+//! 2000–2024. The same seed gives the same bytes.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,11 @@ const PAGES_PER_ISSUE: usize = 8;
 pub const RARE_NAMES: &str = "rare-names.txt";
 /// Name of the manifest written next to the pages.
 pub const MANIFEST: &str = "corpus.json";
+/// The jump line opening a later part of a front-page story.
+const CONTINUED_FROM_FRONT: &str = "（上接第1版）";
+/// Version of the page layout; a corpus written by another version is rebuilt.
+/// 2: front-page jumps have their continuation on the page they name.
+const LAYOUT_VERSION: u64 = 2;
 
 /// A small deterministic generator (SplitMix64): same seed, same corpus, on every platform.
 #[derive(Debug, Clone)]
@@ -73,13 +80,15 @@ pub struct CorpusSummary {
     pub articles: usize,
     pub bytes: u64,
     pub seed: u64,
+    /// Later parts of front-page stories written (`（上接第1版）`).
+    pub continuations: usize,
 }
 
 impl CorpusSummary {
     fn to_json(self) -> String {
         format!(
-            "{{\"pages\": {}, \"articles\": {}, \"bytes\": {}, \"seed\": {}}}\n",
-            self.pages, self.articles, self.bytes, self.seed
+            "{{\"pages\": {}, \"articles\": {}, \"bytes\": {}, \"seed\": {}, \"continuations\": {}, \"layout\": {LAYOUT_VERSION}}}\n",
+            self.pages, self.articles, self.bytes, self.seed, self.continuations
         )
     }
 
@@ -87,11 +96,15 @@ impl CorpusSummary {
     pub fn read(dir: &Path) -> Option<CorpusSummary> {
         let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST)).ok()?).ok()?;
         let number = |key: &str| value.get(key).and_then(|v| v.as_u64());
+        if number("layout") != Some(LAYOUT_VERSION) {
+            return None;
+        }
         Some(CorpusSummary {
             pages: number("pages")? as usize,
             articles: number("articles")? as usize,
             bytes: number("bytes")?,
             seed: number("seed")?,
+            continuations: number("continuations")? as usize,
         })
     }
 }
@@ -158,23 +171,79 @@ fn paragraph(rng: &mut Rng, sources: &Sources, quoted: &mut Vec<String>) -> Stri
 struct PageLayout<'a> {
     city: &'a str,
     date: NaiveDate,
-    page: usize,
     /// Characters per column line.
     width: usize,
     /// Headlines printed after their body on this page.
     headline_after: bool,
 }
 
-/// Writes one article (or photo) of a page.
+/// A front-page story continued on a later page of the same issue.
+#[derive(Debug, Clone, PartialEq)]
+struct Jump {
+    /// Page the story continues on.
+    page: usize,
+    headline: String,
+}
+
+/// The jumps of the front page `front` (a page index): none to two, for its
+/// first stories. They depend on the seed and the page alone, so the page a
+/// story continues on writes the matching part without the front page's state.
+fn front_page_jumps(seed: u64, front: usize, sources: &Sources) -> Vec<Jump> {
+    let mut rng = Rng::new(seed.wrapping_mul(7_000_003).wrapping_add(front as u64) ^ 0x6A75_6D70);
+    (0..rng.between(0, 2))
+        .map(|_| Jump { page: rng.between(2, PAGES_PER_ISSUE), headline: rng.pick(&sources.headlines).clone() })
+        .collect()
+}
+
+/// Paragraphs of body text, the first one opening with `opening`.
+fn write_paragraphs(
+    rng: &mut Rng,
+    sources: &Sources,
+    opening: &str,
+    count: usize,
+    width: usize,
+    out: &mut String,
+    quoted: &mut Vec<String>,
+) {
+    for index in 0..count {
+        let mut text = if index == 0 { opening.to_string() } else { String::new() };
+        text.push_str(&paragraph(rng, sources, quoted));
+        wrap(&text, width, out);
+        out.push('\n');
+    }
+}
+
+/// Writes the later part of a front-page story: the headline repeated (on
+/// pages that print headlines first; otherwise none), `（上接第1版）`, and text.
+fn write_continuation(
+    rng: &mut Rng,
+    sources: &Sources,
+    layout: &PageLayout<'_>,
+    jump: &Jump,
+    out: &mut String,
+    quoted: &mut Vec<String>,
+) {
+    if !layout.headline_after {
+        let _ = writeln!(out, "{}\n", jump.headline);
+    }
+    out.push_str(CONTINUED_FROM_FRONT);
+    out.push('\n');
+    let paragraphs = rng.between(1, 4);
+    write_paragraphs(rng, sources, "", paragraphs, layout.width, out, quoted);
+}
+
+/// Writes one article (or photo) of a page; `jump`: a front-page story that
+/// continues on another page.
 fn write_article(
     rng: &mut Rng,
     sources: &Sources,
     layout: &PageLayout<'_>,
+    jump: Option<&Jump>,
     out: &mut String,
     quoted: &mut Vec<String>,
 ) {
-    let PageLayout { city, date, page, width, headline_after } = *layout;
-    if rng.chance(8) {
+    let PageLayout { city, date, width, headline_after } = *layout;
+    if jump.is_none() && rng.chance(8) {
         // A photo: caption with a credit, and a short title above it.
         out.push_str(rng.pick::<String>(&sources.headlines));
         out.push_str("\n\n");
@@ -187,7 +256,7 @@ fn write_article(
     if rng.chance(20) {
         let _ = writeln!(heading, "{}", rng.pick(sources.headlines.as_slice()));
     }
-    let _ = writeln!(heading, "{}", rng.pick(sources.headlines.as_slice()));
+    let _ = writeln!(heading, "{}", jump.map_or_else(|| rng.pick(sources.headlines.as_slice()), |jump| &jump.headline));
     if rng.chance(15) {
         let _ = writeln!(heading, "——{}", rng.pick(sources.headlines.as_slice()));
     }
@@ -207,14 +276,9 @@ fn write_article(
         _ => "本报讯 ".to_string(),
     };
     let paragraphs = rng.between(1, 6);
-    for index in 0..paragraphs {
-        let mut text = if index == 0 { opening.clone() } else { String::new() };
-        text.push_str(&paragraph(rng, sources, quoted));
-        wrap(&text, width, out);
-        out.push('\n');
-    }
-    if page == 1 && rng.chance(25) {
-        let _ = writeln!(out, "（下转第{}版）\n", rng.between(2, PAGES_PER_ISSUE));
+    write_paragraphs(rng, sources, &opening, paragraphs, width, out, quoted);
+    if let Some(jump) = jump {
+        let _ = writeln!(out, "（下转第{}版）\n", jump.page);
     }
     if headline_after {
         out.push_str(&heading);
@@ -232,11 +296,24 @@ pub fn page_text(
 ) -> (String, Vec<String>) {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
     let (_, city, date, page) = page_place(index, total_pages);
-    let layout = PageLayout { city, date, page, width: rng.between(12, 20), headline_after: rng.chance(15) };
+    let layout = PageLayout { city, date, width: rng.between(12, 20), headline_after: rng.chance(15) };
     let mut out = String::new();
     let mut quoted = Vec::new();
-    for _ in 0..articles {
-        write_article(&mut rng, sources, &layout, &mut out, &mut quoted);
+    // The front page's first stories jump; a later page opens with the parts
+    // continued on it (each takes one of the page's article slots).
+    let front = index - (page - 1) * PAPERS.len();
+    let jumps = front_page_jumps(seed, front, sources);
+    let mut slots = 0..articles;
+    if page > 1 {
+        for jump in jumps.iter().filter(|jump| jump.page == page) {
+            if slots.next().is_some() {
+                write_continuation(&mut rng, sources, &layout, jump, &mut out, &mut quoted);
+            }
+        }
+    }
+    for slot in slots {
+        let jump = if page == 1 { jumps.get(slot) } else { None };
+        write_article(&mut rng, sources, &layout, jump, &mut out, &mut quoted);
     }
     (out, quoted)
 }
@@ -272,6 +349,7 @@ pub fn build(dir: &Path, articles: usize, seed: u64, sources: &Sources) -> std::
     }
     let sizes = page_sizes(seed, articles);
     let mut bytes = 0u64;
+    let mut continuations = 0;
     let mut rare_names = String::new();
     let sample_every = (sizes.len() / 4).max(1);
     for (index, size) in sizes.iter().enumerate() {
@@ -287,9 +365,10 @@ pub fn build(dir: &Path, articles: usize, seed: u64, sources: &Sources) -> std::
             }
         }
         bytes += text.len() as u64;
+        continuations += text.matches(CONTINUED_FROM_FRONT).count();
         std::fs::write(&path, text)?;
     }
-    let summary = CorpusSummary { pages: sizes.len(), articles, bytes, seed };
+    let summary = CorpusSummary { pages: sizes.len(), articles, bytes, seed, continuations };
     std::fs::write(dir.join(RARE_NAMES), rare_names)?;
     std::fs::write(dir.join(MANIFEST), summary.to_json())?;
     Ok(summary)
@@ -306,6 +385,41 @@ mod tests {
         for index in 0..total {
             assert!(seen.insert(page_path(Path::new("x"), index, total)), "page {index} repeats a place");
         }
+    }
+
+    #[test]
+    fn front_page_jumps_are_continued_on_the_page_they_name() {
+        let sources = Sources {
+            sentences: ["今年以来，全省经济运行总体平稳。", "项目建设稳步推进！", "群众满意度持续提高。"]
+                .map(String::from)
+                .to_vec(),
+            headlines: (0..50).map(|n| format!("全省重点工程建设推进会召开之{n}")).collect(),
+            names: vec!["王晓华".into()],
+            given_chars: "晓华明强".chars().collect(),
+        };
+        let total = 12 * 8 * 20;
+        let mut continued = 0;
+        for front in (0..total).filter(|index| page_place(*index, total).3 == 1) {
+            let (front_text, _) = page_text(3, front, total, 6, &sources);
+            for jump in front_page_jumps(3, front, &sources) {
+                assert!(
+                    front_text.contains(&format!("（下转第{}版）", jump.page)),
+                    "front page {front} lacks its jump"
+                );
+                assert!(front_text.contains(&jump.headline), "front page {front} lacks the jumping headline");
+                let later = front + (jump.page - 1) * PAPERS.len();
+                assert_eq!(page_place(later, total).0, page_place(front, total).0, "same paper");
+                assert_eq!(page_place(later, total).2, page_place(front, total).2, "same issue");
+                let (later_text, _) = page_text(3, later, total, 6, &sources);
+                assert!(
+                    later_text.contains(CONTINUED_FROM_FRONT),
+                    "page {} of front page {front} lacks the part",
+                    jump.page
+                );
+                continued += 1;
+            }
+        }
+        assert!(continued > 100, "only {continued} continued stories");
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     let articles =
         crate::pipeline::measure_ingest(&config.bin_dir, &config.corpus_dir, &config.database_url, &pool, &mut report)
             .await?;
+    // Stories continued across pages must be joined as they are in a real
+    // archive (the search excludes later parts and searches them through the first).
+    let linked: i64 = sqlx::query_scalar("SELECT count(*) FROM continuations").fetch_one(&pool).await?;
+    report.figure("continued stories written", summary.continuations as f64, "");
+    report.figure("continued stories linked", linked as f64, "");
 
     std::fs::create_dir_all(&config.work_dir)?;
     let index_dir = config.work_dir.join("index");

@@ -69,4 +69,7 @@ async fn bench_at_ten_thousand_articles_produces_every_figure_and_equal_hits() {
     let differing: Vec<_> = report.agreement.iter().filter(|(_, same)| !same).map(|(q, _)| q).collect();
     assert!(differing.is_empty(), "alternatives disagree with baokan on {differing:?}");
     assert!(report.values["articles parsed"] >= 9_000.0);
+    let (written, linked) = (report.values["continued stories written"], report.values["continued stories linked"]);
+    assert!(written >= 100.0, "the corpus continues only {written} stories");
+    assert!(linked >= written * 0.95 && linked <= written, "{linked} of {written} continued stories linked");
 }

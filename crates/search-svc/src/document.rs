@@ -98,6 +98,27 @@ pub async fn load_articles(pool: &PgPool, ids: &[i64]) -> Result<Vec<ArticleRow>
     Ok(rows)
 }
 
+/// Loads the stories of the given articles in id order, each first part
+/// followed by its later parts in reading order (what an export streams: a
+/// story is one hit, and its text is in all of its parts).
+pub async fn load_stories(pool: &PgPool, ids: &[i64]) -> Result<Vec<ArticleRow>, sqlx::Error> {
+    let mut heads = load_articles(pool, ids).await?;
+    heads.sort_by_key(|row| row.id);
+    let part_ids: Vec<i64> = heads.iter().flat_map(|row| row.parts.iter().map(|(id, _)| *id)).collect();
+    if part_ids.is_empty() {
+        return Ok(heads);
+    }
+    let mut parts: std::collections::HashMap<i64, ArticleRow> =
+        load_articles(pool, &part_ids).await?.into_iter().map(|row| (row.id, row)).collect();
+    let mut stories = Vec::with_capacity(heads.len() + parts.len());
+    for head in heads {
+        let later: Vec<i64> = head.parts.iter().map(|(id, _)| *id).collect();
+        stories.push(head);
+        stories.extend(later.iter().filter_map(|id| parts.remove(id)));
+    }
+    Ok(stories)
+}
+
 /// Loads up to `limit` articles with ids above `after`, in id order.
 pub async fn load_articles_after(pool: &PgPool, after: i64, limit: i64) -> Result<Vec<ArticleRow>, sqlx::Error> {
     let mut rows =
@@ -246,6 +267,9 @@ impl ArticleRow {
         }
         document.add_u64(fields.wire_group, self.wire_group.unwrap_or(0).max(0) as u64);
         document.add_u64(fields.part_of, self.part_of.unwrap_or(0).max(0) as u64);
+        if self.part_of.is_some_and(|head| head > 0) {
+            document.add_u64(fields.later_part, 1);
+        }
         for (id, _) in &self.parts {
             document.add_u64(fields.parts, (*id).max(0) as u64);
         }

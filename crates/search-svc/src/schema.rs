@@ -59,6 +59,10 @@ pub struct IndexFields {
     pub part_of: Field,
     /// For a first part: the ids of the later parts, in order.
     pub parts: Field,
+    /// 1 on later parts of continued stories only, so every search excludes
+    /// them with one short posting list (a range over `part_of` would walk one
+    /// term per continued story on every query).
+    pub later_part: Field,
     /// Kicker, title and subtitle as jieba words, not stored.
     pub heading_words: Field,
 }
@@ -95,6 +99,7 @@ impl IndexFields {
             wire_group: builder.add_u64_field("wire_group", INDEXED | STORED | FAST),
             part_of: builder.add_u64_field("part_of", INDEXED | STORED),
             parts: builder.add_u64_field("parts", STORED),
+            later_part: builder.add_u64_field("later_part", INDEXED),
             ordinal: builder.add_u64_field("ordinal", STORED),
             paper: builder.add_text_field("paper", STRING | STORED | FAST),
             issue_date: builder.add_text_field("issue_date", STRING | STORED | FAST),

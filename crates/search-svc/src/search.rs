@@ -321,11 +321,14 @@ struct BuiltQuery {
     heading_highlight: Vec<(Occur, Box<dyn Query>)>,
 }
 
-/// The tantivy query matching a parsed query within a filter (no ranking extras).
+/// The tantivy query matching a parsed query within a filter (no ranking
+/// extras): the documents a search counts, so later parts of continued
+/// stories are left out (their text is searched through the first part).
 pub fn matching_query(fields: &IndexFields, query: &QueryNode, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
     let core = node_query(fields, query, &mut Vec::new(), &mut Vec::new(), &mut Vec::new())?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
     clauses.extend(filter_clauses(fields, filter));
+    clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
@@ -343,9 +346,9 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     Ok(BuiltQuery { matching: Box::new(BooleanQuery::new(clauses)), body_highlight, heading_highlight })
 }
 
-/// Later parts of continued stories (never hits of their own).
-fn later_parts(fields: &IndexFields) -> RangeQuery {
-    RangeQuery::new(std::ops::Bound::Included(Term::from_field_u64(fields.part_of, 1)), std::ops::Bound::Unbounded)
+/// Later parts of continued stories (never hits of their own): one posting list.
+fn later_parts(fields: &IndexFields) -> TermQuery {
+    TermQuery::new(Term::from_field_u64(fields.later_part, 1), IndexRecordOption::Basic)
 }
 
 /// For one word that is a single gram (two Han characters, or a Latin or

@@ -295,11 +295,8 @@ impl SearchService for SearchServiceImpl {
             // Both permits are held until the stream ends (or the client leaves).
             let _permits = (request_permit, export_permit);
             for batch in ids.chunks(EXPORT_BATCH) {
-                let rows = match crate::document::load_articles(&pool, batch).await {
-                    Ok(mut rows) => {
-                        rows.sort_by_key(|row| row.id);
-                        rows
-                    }
+                let rows = match crate::document::load_stories(&pool, batch).await {
+                    Ok(rows) => rows,
                     Err(error) => {
                         let _ = sender.send(Err(SearchError::Unavailable(error).into())).await;
                         return;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use baokan_search::proto::search_service_client::SearchServiceClient;
 use baokan_search::proto::{
-    GetArticleRequest, GetPageRequest, ListIssuesRequest, ListJumpsRequest, ListPapersRequest, ReporterRequest,
-    SearchRequest, SearchResponse, SuggestRequest,
+    ExportRequest, GetArticleRequest, GetPageRequest, ListIssuesRequest, ListJumpsRequest, ListPapersRequest,
+    ReporterRequest, SearchRequest, SearchResponse, SuggestRequest, TrendInterval, TrendRequest,
 };
 use support::{harness_with, search, search_with, seeds_with_metadata, titles, Harness};
 use tonic::transport::Channel;
@@ -91,6 +91,27 @@ async fn a_continued_story_is_one_searchable_article_and_other_jumps_dangle() {
     assert_eq!(tail.continued_from_pages, [1]);
     let full = h.client.get_article(GetArticleRequest { id: head.id }).await.unwrap().into_inner().article.unwrap();
     assert_eq!(full.continues_on_pages, [2]);
+
+    // Trend and Export count the story once, as Search does; Export streams
+    // its later part after it, since that is where the words are printed.
+    let trend = h
+        .client
+        .trend(TrendRequest {
+            query: "武宿机场设立接驳点".into(), interval: TrendInterval::Year as i32, filter: None
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(trend.total_hits, 1, "{trend:?}");
+    for words in ["武宿机场设立接驳点", "逐一实地勘察"] {
+        let request = ExportRequest { query: words.into(), filter: None };
+        let mut stream = h.client.export(request).await.unwrap().into_inner();
+        let mut exported = Vec::new();
+        while let Some(article) = stream.message().await.unwrap() {
+            exported.push((article.id, article.continues_article));
+        }
+        assert_eq!(exported, [(head.id, 0), (tail.id, head.id)], "export of {words}");
+    }
 
     let jumps = h.client.list_jumps(ListJumpsRequest::default()).await.unwrap().into_inner().jumps;
     let linked: Vec<_> = jumps.iter().filter(|j| j.linked_article_id != 0).collect();
