@@ -26,8 +26,13 @@ use crate::dictionary::LearnedDictionary;
 use crate::document::load_articles;
 use crate::index::{ArticleIndex, CommitState, IndexError};
 
-/// Changes read per batch.
+/// Articles re-read from PostgreSQL and replaced in the index at once.
 const BATCH: i64 = 2000;
+/// Change rows read per query. Each query finds its rows through the `xid`
+/// index and sorts them by `sequence`, so its cost grows with the rows still
+/// pending, not with the limit: reading 2,000 at a time made a catch-up of
+/// 1M changes sort the remaining rows 500 times (156 ms per query half way).
+const CHANGES_PER_QUERY: i64 = 100_000;
 /// Safety-net poll interval when no notification arrives.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Least time between two index commits: under a stream of changes, the
@@ -204,7 +209,7 @@ impl Follower {
             .bind(&finished)
             .bind(&snapshot.running)
             .bind(after_sequence)
-            .bind(BATCH)
+            .bind(CHANGES_PER_QUERY)
             .fetch_all(&self.pool)
             .await?;
             let Some(&(last_sequence, _)) = changes.last() else {
@@ -213,11 +218,13 @@ impl Follower {
             let mut ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
             ids.sort_unstable();
             ids.dedup();
-            self.reindex(&ids).await?;
+            for batch in ids.chunks(BATCH as usize) {
+                self.reindex(batch).await?;
+            }
             touched += ids.len();
             applied_sequence = applied_sequence.max(changes.iter().map(|(s, _)| *s).max().unwrap_or(0));
             after_sequence = last_sequence;
-            if (changes.len() as i64) < BATCH {
+            if (changes.len() as i64) < CHANGES_PER_QUERY {
                 break;
             }
         }
