@@ -136,7 +136,7 @@ fn inspect(dir: &Path, schema: &tantivy::schema::Schema, instance: Option<&str>)
             return Found::Unusable;
         }
     };
-    if !index.validate_checksum().map(|corrupt| corrupt.is_empty()).unwrap_or(false) {
+    if !crate::checksum::damaged_files(&index, dir).map(|damaged| damaged.is_empty()).unwrap_or(false) {
         warn!(dir = %dir.display(), "index files damaged: rebuilding");
         return Found::Unusable;
     }

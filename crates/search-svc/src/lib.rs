@@ -5,6 +5,7 @@
 pub mod analyzer;
 pub mod auth;
 pub mod cancel;
+pub mod checksum;
 pub mod dictionary;
 pub mod document;
 pub mod editions;
