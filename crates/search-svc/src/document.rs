@@ -62,34 +62,45 @@ async fn attach_parts(pool: &PgPool, rows: &mut [ArticleRow]) -> Result<(), sqlx
         .fetch_all(pool)
         .await?;
     let heads: std::collections::HashMap<i64, i64> = heads.into_iter().collect();
-    // The chain first, then the parts' text by primary key: joined in one
-    // statement, the planner (which cannot estimate a recursive CTE) hashed
-    // the whole articles table for every batch, 2.7 s a batch at 1M articles.
-    // The same blind estimate pushes the chain's cost past the JIT threshold,
-    // and compiling it took 94 of its 125 ms: no JIT for it.
-    let mut transaction = pool.begin().await?;
-    sqlx::query("SELECT set_config('jit', 'off', true)").execute(&mut *transaction).await?;
-    let chain: Vec<(i64, i64)> = sqlx::query_as(
-        "WITH RECURSIVE chain(root, id, depth) AS (
-             SELECT c.head_id, c.tail_id, 1 FROM continuations c WHERE c.head_id = ANY($1)
-             UNION ALL
-             SELECT chain.root, c.tail_id, chain.depth + 1 FROM chain JOIN continuations c ON c.head_id = chain.id
-             WHERE chain.depth < $2)
-         SELECT root, id FROM chain ORDER BY root, depth, id",
-    )
-    .bind(&ids)
-    .bind(MAX_PARTS)
-    .fetch_all(&mut *transaction)
-    .await?;
-    transaction.commit().await?;
-    let part_ids: Vec<i64> = chain.iter().map(|(_, id)| *id).collect();
+    // The chains one link at a time (a story has one or two later parts, so
+    // this is one or two primary-key look-ups), then the parts' text. A
+    // recursive CTE joined to `articles` did this in one statement, but the
+    // planner cannot estimate a recursive CTE: it hashed the whole articles
+    // table for every batch (2.7 s a batch at 1M articles) and compiled the
+    // plan with JIT.
+    let mut chain: Vec<(i64, i32, i64)> = Vec::new();
+    // (first part, article reached from it): only first parts carry parts.
+    let mut frontier: Vec<(i64, i64)> = ids.iter().filter(|id| !heads.contains_key(id)).map(|id| (*id, *id)).collect();
+    for depth in 1..=MAX_PARTS {
+        if frontier.is_empty() {
+            break;
+        }
+        let reached: Vec<i64> = frontier.iter().map(|(_, id)| *id).collect();
+        let links: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT head_id, tail_id FROM continuations WHERE head_id = ANY($1)")
+                .bind(&reached)
+                .fetch_all(pool)
+                .await?;
+        let mut tails_of: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for (head, tail) in links {
+            tails_of.entry(head).or_default().push(tail);
+        }
+        frontier = frontier
+            .iter()
+            .flat_map(|&(root, head)| tails_of.get(&head).into_iter().flatten().map(move |&tail| (root, tail)))
+            .collect();
+        chain.extend(frontier.iter().map(|&(root, tail)| (root, depth, tail)));
+    }
+    chain.sort_unstable();
+    let part_ids: Vec<i64> = chain.iter().map(|(_, _, id)| *id).collect();
     let texts: Vec<(i64, Vec<String>)> = if part_ids.is_empty() {
         Vec::new()
     } else {
         sqlx::query_as("SELECT id, paragraphs FROM articles WHERE id = ANY($1)").bind(&part_ids).fetch_all(pool).await?
     };
     let mut texts: std::collections::HashMap<i64, Vec<String>> = texts.into_iter().collect();
-    let parts = chain.into_iter().filter_map(|(root, id)| texts.remove(&id).map(|paragraphs| (root, id, paragraphs)));
+    let parts =
+        chain.into_iter().filter_map(|(root, _, id)| texts.remove(&id).map(|paragraphs| (root, id, paragraphs)));
     let mut by_root: std::collections::HashMap<i64, Vec<(i64, Vec<String>)>> = std::collections::HashMap::new();
     for (root, id, paragraphs) in parts {
         by_root.entry(root).or_default().push((id, paragraphs));
