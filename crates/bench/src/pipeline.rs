@@ -136,12 +136,12 @@ pub async fn measure_index_build(
     let mut follower = Follower::new(pool.clone(), Arc::clone(&index), Arc::new(SyncStatus::default()), state);
     while follower.apply_pending().await? > 0 {}
     let applied = started.elapsed();
-    // As the service does after a bulk catch-up: one segment for searching.
+    // As the service does after a bulk catch-up: one segment per core for searching.
     let merging = Arc::clone(&index);
     tokio::task::spawn_blocking(move || merging.merge_segments()).await??;
     let elapsed = started.elapsed();
     report.figure("index build: documents applied and committed", applied.as_secs_f64(), "s");
-    report.figure("index build: final merge into one segment", (elapsed - applied).as_secs_f64(), "s");
+    report.figure("index build: final merge, one segment per core", (elapsed - applied).as_secs_f64(), "s");
     let index_bytes = live_index_bytes(&index, index_dir);
     let folder = folder_bytes(index_dir);
     if folder > index_bytes + MIB as u64 {

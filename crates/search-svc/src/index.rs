@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use tantivy::index::SegmentId;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 use tracing::warn;
 
@@ -33,11 +34,46 @@ const WRITER_MEMORY_PER_THREAD_MIN: usize = 16 * 1024 * 1024;
 /// Most indexing threads.
 const MAX_WRITER_THREADS: usize = 4;
 
+/// Most threads one search runs on.
+const MAX_SEARCH_THREADS: usize = 8;
+
 /// Indexing threads: one per core, up to [`MAX_WRITER_THREADS`]. Analysis
 /// (jieba, bigrams) runs on these threads, so a rebuild uses every core;
 /// tantivy hands each added document to whichever thread is free.
 fn writer_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).clamp(1, MAX_WRITER_THREADS)
+}
+
+/// Threads one search runs on: one per core, up to [`MAX_SEARCH_THREADS`].
+/// tantivy searches each segment as one task, so a search of an index
+/// merged into this many segments (see [`ArticleIndex::merge_segments`])
+/// uses every core; under load the searches share the same pool.
+pub fn search_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from).clamp(1, MAX_SEARCH_THREADS)
+}
+
+/// Sets the executor that searches an index's segments in parallel.
+fn search_in_parallel(index: &mut Index) -> Result<(), IndexError> {
+    let threads = search_threads();
+    if threads > 1 {
+        index.set_multithread_executor(threads)?;
+    }
+    Ok(())
+}
+
+/// Splits segments into at most `parts` groups of about equal document
+/// counts (largest first, each into the lightest group), each group to be
+/// merged into one segment. Groups are never empty.
+fn balanced_groups(mut segments: Vec<(SegmentId, u32)>, parts: usize) -> Vec<Vec<SegmentId>> {
+    segments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut groups: Vec<(u64, Vec<SegmentId>)> = vec![(0, Vec::new()); parts.clamp(1, segments.len().max(1))];
+    for (id, docs) in segments {
+        if let Some(lightest) = groups.iter_mut().min_by_key(|(total, _)| *total) {
+            lightest.0 += u64::from(docs);
+            lightest.1.push(id);
+        }
+    }
+    groups.into_iter().map(|(_, ids)| ids).filter(|ids| !ids.is_empty()).collect()
 }
 
 /// Where the index stands relative to PostgreSQL, stored in every commit.
@@ -218,8 +254,9 @@ impl ArticleIndex {
                 std::fs::write(root.join(MARKER_FILE), "baokan search index\n").map_err(folder_error)?;
                 let index = Index::create_in_dir(&dir, schema)?;
                 let serving_old = match other {
-                    Found::Servable(old) => {
+                    Found::Servable(mut old) => {
                         analyzer::register(&old);
+                        search_in_parallel(&mut old)?;
                         let reader: IndexReader =
                             old.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
                         Some((reader, current.clone()))
@@ -233,7 +270,9 @@ impl ArticleIndex {
                 (index, None, name, serving_old)
             }
         };
+        let mut index = index;
         analyzer::register(&index);
+        search_in_parallel(&mut index)?;
         let threads = writer_threads();
         let writer = index
             .writer_with_num_threads(threads, writer_memory_bytes.max(threads * WRITER_MEMORY_PER_THREAD_MIN))
@@ -315,35 +354,53 @@ impl ArticleIndex {
         Ok(())
     }
 
-    /// Merges every committed segment into one and waits for it (after a bulk
-    /// build, as a search engine's force-merge: each query pays per segment,
-    /// and facets most). The merge keeps the last commit's payload. A segment
-    /// already in a background merge makes this a no-op: that merge will do.
+    /// Merges the committed segments into one per search thread and waits
+    /// (after a bulk build, as a search engine's force-merge: each query pays
+    /// per segment, facets most, while tantivy searches segments in parallel,
+    /// one task each; so as many equal segments as cores is both the fewest
+    /// to pay for and enough to keep every core busy). The merges run in
+    /// parallel and keep the last commit's payload. A segment already in a
+    /// background merge makes its group's merge a no-op: that merge will do.
     /// The merged-away files are removed before it returns.
     pub fn merge_segments(&self) -> Result<(), IndexError> {
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() < 2 {
+        self.merge_segments_into(search_threads())
+    }
+
+    /// [`ArticleIndex::merge_segments`] into at most `parts` segments.
+    pub fn merge_segments_into(&self, parts: usize) -> Result<(), IndexError> {
+        let segments: Vec<(SegmentId, u32)> =
+            self.index.searchable_segment_metas()?.iter().map(|meta| (meta.id(), meta.num_docs())).collect();
+        let count = segments.len();
+        let groups: Vec<Vec<SegmentId>> =
+            balanced_groups(segments, parts).into_iter().filter(|group| group.len() > 1).collect();
+        if groups.is_empty() {
             return Ok(());
         }
-        let merging = {
+        let merges: Vec<_> = {
             let mut writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
-            writer.merge(&segments)
+            groups.iter().map(|group| writer.merge(group)).collect()
         };
-        match merging.wait() {
-            Ok(_) => {
-                self.reader.reload()?;
-                // Remove the merged-away files now (gigabytes after a
-                // rebuild), not in whichever later commit comes first.
-                let collecting = {
-                    let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
-                    writer.garbage_collect_files()
-                };
-                if let Err(error) = collecting.wait() {
-                    tracing::debug!(error = %error, "merged-away files not removed yet");
+        let mut merged = 0;
+        for merging in merges {
+            match merging.wait() {
+                Ok(_) => merged += 1,
+                Err(error) => {
+                    tracing::debug!(error = %error, "segments not merged now (a background merge holds them)")
                 }
-                tracing::info!(merged = segments.len(), "index segments merged into one");
             }
-            Err(error) => tracing::debug!(error = %error, "segments not merged now (a background merge holds them)"),
+        }
+        if merged > 0 {
+            self.reader.reload()?;
+            // Remove the merged-away files now (gigabytes after a
+            // rebuild), not in whichever later commit comes first.
+            let collecting = {
+                let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+                writer.garbage_collect_files()
+            };
+            if let Err(error) = collecting.wait() {
+                tracing::debug!(error = %error, "merged-away files not removed yet");
+            }
+            tracing::info!(segments = count, merges = merged, now = self.segments(), "index segments merged");
         }
         Ok(())
     }
@@ -472,11 +529,45 @@ mod tests {
         // A search with page tokens keeps a snapshot of the unmerged index.
         let before = index.searcher_at(None).segment_readers().len();
         assert!(before >= 2, "{before} segments");
-        index.merge_segments().unwrap();
+        index.merge_segments_into(1).unwrap();
         assert_eq!(index.segments(), 1);
         let live = index.searcher().segment_readers()[0].segment_id().uuid_string();
         assert_eq!(segment_files(root.path()), [live].into(), "only the merged segment's files are left");
         assert_eq!(index.documents(), 3);
+    }
+
+    #[test]
+    fn merging_into_parts_leaves_that_many_balanced_segments_all_searched() {
+        let root = tempfile::tempdir().unwrap();
+        let (index, _) = ArticleIndex::open(root.path(), Some("database-a")).unwrap();
+        for id in 1..=6i64 {
+            index.apply(&[id], vec![document(&index.fields, id as u64)]).unwrap();
+            index.commit(&state("database-a", id)).unwrap();
+        }
+        assert!(index.segments() >= 3, "{} segments", index.segments());
+        index.merge_segments_into(2).unwrap();
+        let sizes: Vec<u32> = index.searcher().segment_readers().iter().map(|reader| reader.num_docs()).collect();
+        assert_eq!(sizes.len(), 2, "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<u32>(), 6);
+        assert!(sizes.iter().all(|docs| *docs == 3), "balanced: {sizes:?}");
+        // Every segment is searched, whichever thread runs it.
+        let searcher = index.searcher();
+        let all = searcher.search(&tantivy::query::AllQuery, &tantivy::collector::Count).unwrap();
+        assert_eq!(all, 6);
+    }
+
+    #[test]
+    fn groups_balance_document_counts_largest_first() {
+        let ids: Vec<SegmentId> = (0..5).map(|_| SegmentId::generate_random()).collect();
+        let sizes = [100, 60, 50, 40, 10];
+        let groups = balanced_groups(ids.iter().copied().zip(sizes).collect(), 2);
+        let totals: Vec<u32> = groups
+            .iter()
+            .map(|group| group.iter().map(|id| sizes[ids.iter().position(|x| x == id).unwrap()]).sum())
+            .collect();
+        assert_eq!(totals, [140, 120], "greedy: 100+40, 60+50+10");
+        assert_eq!(balanced_groups(ids.iter().copied().zip(sizes).collect(), 9).len(), 5, "never an empty group");
+        assert!(balanced_groups(Vec::new(), 2).is_empty());
     }
 
     #[test]

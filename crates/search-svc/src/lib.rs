@@ -18,6 +18,7 @@ pub mod index;
 pub mod limits;
 pub mod metrics;
 pub mod observe;
+pub mod parallel;
 pub mod proto;
 pub mod query;
 pub mod ranked_top;

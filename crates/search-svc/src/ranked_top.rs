@@ -153,12 +153,15 @@ pub fn count_either(
     excluded: &dyn Weight,
     cancel: &Cancellation,
 ) -> tantivy::Result<usize> {
-    let mut total = 0usize;
-    for reader in searcher.segment_readers() {
-        cancel.check()?;
-        total += count_either_in(reader, first, second, excluded)? as usize;
-    }
-    Ok(total)
+    // Segment by segment on the executor tantivy's own searches use now.
+    let counts = crate::parallel::executor(searcher).map(
+        |reader: &SegmentReader| {
+            cancel.check()?;
+            count_either_in(reader, first, second, excluded)
+        },
+        searcher.segment_readers().iter(),
+    )?;
+    Ok(counts.into_iter().map(|count| count as usize).sum())
 }
 
 /// A term's postings in a segment (empty when the term is absent).

@@ -20,6 +20,7 @@ use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::facet_counts::{largest, FacetTopCounts};
 use crate::highlight::Highlighter;
+use crate::parallel;
 use crate::query::{QueryField, QueryNode};
 use crate::ranked_top::{count_either, wand_disjunction, PrunedTopDocs};
 use crate::schema::IndexFields;
@@ -547,6 +548,7 @@ fn execute_inner(
     params: &SearchParams,
     cancel: &Cancellation,
 ) -> Result<SearchResults, SearchError> {
+    let _running = parallel::enter();
     let built = build_query(fields, params)?;
     // Collapsing needs the ranking from the start, then skips repeats.
     let (limit, offset) = if params.collapse_wire_copies {
@@ -560,7 +562,7 @@ fn execute_inner(
             Some((ranking, gram)) => {
                 let excluded = || later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher));
                 let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
-                let top = searcher.search(&ranking, &Cancellable::new(pruned, cancel))?;
+                let top = parallel::search(searcher, &ranking, &Cancellable::new(pruned, cancel))?;
                 let (total, facets) = if params.facets.is_empty() {
                     let heading = Term::from_field_text(fields.heading_grams, &gram);
                     let body = Term::from_field_text(fields.body, &gram);
@@ -639,11 +641,11 @@ where
     C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
 {
     if facets.is_empty() {
-        let (top, total) = searcher.search(query, &Cancellable::new((top, Count), cancel))?;
+        let (top, total) = parallel::search(searcher, query, &Cancellable::new((top, Count), cancel))?;
         return Ok((top, total, None));
     }
     let collector = FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() };
-    let (top, total, counts) = searcher.search(query, &Cancellable::new((top, Count, collector), cancel))?;
+    let (top, total, counts) = parallel::search(searcher, query, &Cancellable::new((top, Count, collector), cancel))?;
     Ok((top, total, Some(facet_counts(facets, counts))))
 }
 
@@ -655,7 +657,7 @@ fn count(
     cancel: &Cancellation,
 ) -> Result<(usize, Option<FacetCounts>), SearchError> {
     let collector = FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() };
-    let (total, counts) = searcher.search(query, &Cancellable::new((Count, collector), cancel))?;
+    let (total, counts) = parallel::search(searcher, query, &Cancellable::new((Count, collector), cancel))?;
     Ok((total, Some(facet_counts(facets, counts))))
 }
 

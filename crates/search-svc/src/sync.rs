@@ -39,7 +39,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// changes of this window go into one commit, so segments stay few.
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 /// After a start-up catch-up of at least this many articles (a rebuild, a
-/// big backlog) the index is merged into one segment, in the background.
+/// big backlog) the index is merged into one segment per core, in the background.
 const BULK_ARTICLES: usize = 50_000;
 
 /// Live sync figures shared with the gRPC service.
