@@ -185,22 +185,12 @@ pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
 
 /// Produces the gram tokens of a text (see module docs).
 pub fn gram_tokens(text: &str) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::with_capacity(text.len() / 3 + 1);
-    for_each_gram(text, |offset_from, offset_to, gram| {
-        let position = tokens.len();
-        tokens.push(Token { offset_from, offset_to, position, text: gram.to_string(), position_length: 1 });
-    });
-    tokens
+    TokenBuffer::filled(fill_grams, text).into_tokens()
 }
 
 /// Produces jieba word tokens (search mode) of a text, normalised.
 pub fn word_tokens(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    for_each_word(text, |offset_from, offset_to, word| {
-        let position = tokens.len();
-        tokens.push(Token { offset_from, offset_to, position, text: word.to_string(), position_length: 1 });
-    });
-    tokens
+    TokenBuffer::filled(fill_words, text).into_tokens()
 }
 
 /// Walks the jieba words (search mode) of a text, normalised, calling
@@ -239,24 +229,55 @@ pub struct TokenBuffer {
     spans: Vec<TokenSpan>,
 }
 
-/// Where one token of a [`TokenBuffer`] came from, and where its text ends.
+/// Where one token of a [`TokenBuffer`] came from, and where its text is.
 #[derive(Debug, Clone, Copy)]
 struct TokenSpan {
     offset_from: usize,
     offset_to: usize,
-    text_end: usize,
+    text_from: usize,
+    text_to: usize,
 }
 
 impl TokenBuffer {
     /// Appends a token (positions follow the order of pushes).
     pub fn push(&mut self, offset_from: usize, offset_to: usize, text: &str) {
+        let text_from = self.texts.len();
         self.texts.push_str(text);
-        self.spans.push(TokenSpan { offset_from, offset_to, text_end: self.texts.len() });
+        self.spans.push(TokenSpan { offset_from, offset_to, text_from, text_to: self.texts.len() });
     }
 
     fn clear(&mut self) {
         self.texts.clear();
         self.spans.clear();
+    }
+
+    fn filled(fill: fn(&str, &mut TokenBuffer), text: &str) -> TokenBuffer {
+        let mut buffer = TokenBuffer::default();
+        fill(text, &mut buffer);
+        buffer
+    }
+
+    /// The token at `position`, written into `token` (its text reused).
+    fn write(&self, position: usize, token: &mut Token) -> bool {
+        let Some(span) = self.spans.get(position) else { return false };
+        token.text.clear();
+        token.text.push_str(self.texts.get(span.text_from..span.text_to).unwrap_or_default());
+        token.offset_from = span.offset_from;
+        token.offset_to = span.offset_to;
+        token.position = position;
+        token.position_length = 1;
+        true
+    }
+
+    /// The tokens as a list (queries and tests; indexing streams them).
+    fn into_tokens(self) -> Vec<Token> {
+        (0..self.spans.len())
+            .map(|position| {
+                let mut token = Token::default();
+                self.write(position, &mut token);
+                token
+            })
+            .collect()
     }
 }
 
@@ -280,11 +301,7 @@ pub fn fill_exact(text: &str, buffer: &mut TokenBuffer) {
 
 /// Tokens of an exact value: the whole normalised value as one token.
 pub fn exact_tokens(text: &str) -> Vec<Token> {
-    let value = normalize_exact(text);
-    if value.is_empty() {
-        return Vec::new();
-    }
-    vec![Token { offset_from: 0, offset_to: text.len(), position: 0, text: value, position_length: 1 }]
+    TokenBuffer::filled(fill_exact, text).into_tokens()
 }
 
 /// A tantivy tokenizer running one of the fill functions above. It keeps
@@ -324,19 +341,9 @@ pub struct BufferTokenStream<'a> {
 
 impl TokenStream for BufferTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some(span) = self.buffer.spans.get(self.next) else { return false };
-        let text_start = match self.next.checked_sub(1).and_then(|previous| self.buffer.spans.get(previous)) {
-            Some(previous) => previous.text_end,
-            None => 0,
-        };
-        self.token.text.clear();
-        self.token.text.push_str(self.buffer.texts.get(text_start..span.text_end).unwrap_or_default());
-        self.token.offset_from = span.offset_from;
-        self.token.offset_to = span.offset_to;
-        self.token.position = self.next;
-        self.token.position_length = 1;
-        self.next += 1;
-        true
+        let advanced = self.buffer.write(self.next, self.token);
+        self.next += usize::from(advanced);
+        advanced
     }
 
     fn token(&self) -> &Token {

@@ -47,18 +47,9 @@ fn writer_threads() -> usize {
 /// Threads one search runs on: one per core, up to [`MAX_SEARCH_THREADS`].
 /// tantivy searches each segment as one task, so a search of an index
 /// merged into this many segments (see [`ArticleIndex::merge_segments`])
-/// uses every core; under load the searches share the same pool.
+/// uses every core (`parallel.rs` holds the pool).
 pub fn search_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).clamp(1, MAX_SEARCH_THREADS)
-}
-
-/// Sets the executor that searches an index's segments in parallel.
-fn search_in_parallel(index: &mut Index) -> Result<(), IndexError> {
-    let threads = search_threads();
-    if threads > 1 {
-        index.set_multithread_executor(threads)?;
-    }
-    Ok(())
 }
 
 /// Splits segments into at most `parts` groups of about equal document
@@ -254,9 +245,8 @@ impl ArticleIndex {
                 std::fs::write(root.join(MARKER_FILE), "baokan search index\n").map_err(folder_error)?;
                 let index = Index::create_in_dir(&dir, schema)?;
                 let serving_old = match other {
-                    Found::Servable(mut old) => {
+                    Found::Servable(old) => {
                         analyzer::register(&old);
-                        search_in_parallel(&mut old)?;
                         let reader: IndexReader =
                             old.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
                         Some((reader, current.clone()))
@@ -270,9 +260,7 @@ impl ArticleIndex {
                 (index, None, name, serving_old)
             }
         };
-        let mut index = index;
         analyzer::register(&index);
-        search_in_parallel(&mut index)?;
         let threads = writer_threads();
         let writer = index
             .writer_with_num_threads(threads, writer_memory_bytes.max(threads * WRITER_MEMORY_PER_THREAD_MIN))

@@ -1,15 +1,31 @@
 //! Whether one search's segments run in parallel. tantivy searches each
-//! segment as one task on the index's executor (see `index.rs`): with cores
-//! to spare, that divides a search's latency by up to the number of
-//! segments; when searches already keep every core busy, handing segments to
-//! the pool only costs throughput. So a search uses the pool while few
-//! others are running, and its own thread otherwise.
+//! segment as one task on the executor it is given: with cores to spare, a
+//! pool divides a search's latency by up to the number of segments (a bulk
+//! build leaves one per core, see `index.rs`); when searches already keep
+//! every core busy, handing segments to the pool only costs throughput. So
+//! a search's main passes use the pool while few others are running, and
+//! their own thread otherwise. Everything else (`Searcher::search`: look-ups
+//! by id, a hit's other prints) runs on the calling thread, where a hand-off
+//! would cost more than the work.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::LazyLock;
 
 use tantivy::collector::Collector;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{Executor, Searcher};
+
+/// One thread per core (see `index::search_threads`); None on one core, or
+/// when the threads cannot be started (searches then run on their own).
+static POOL: LazyLock<Option<Executor>> = LazyLock::new(|| {
+    let threads = crate::index::search_threads();
+    if threads < 2 {
+        return None;
+    }
+    Executor::multi_thread(threads, "baokan-search-")
+        .inspect_err(|error| tracing::warn!(error = %error, "searches run single-threaded"))
+        .ok()
+});
 
 /// Searches running now (those that called [`enter`]).
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -37,18 +53,16 @@ fn may_use_pool(running: usize, threads: usize) -> bool {
     running <= 1 || running * 2 <= threads
 }
 
-/// The executor for a search's segments now: the index's pool while few
-/// searches run, else the calling thread.
-pub fn executor(searcher: &Searcher) -> Executor {
-    let pool = searcher.index().search_executor();
-    let threads = match pool {
-        Executor::ThreadPool(pool) => pool.current_num_threads(),
-        Executor::SingleThread => 1,
-    };
-    if threads > 1 && may_use_pool(IN_FLIGHT.load(Ordering::Relaxed), threads) {
-        pool.clone()
-    } else {
-        Executor::single_thread()
+/// The executor for a search's segments now: the pool while few searches
+/// run, else the calling thread.
+pub fn executor() -> Executor {
+    match POOL.as_ref() {
+        Some(pool @ Executor::ThreadPool(threads))
+            if may_use_pool(IN_FLIGHT.load(Ordering::Relaxed), threads.current_num_threads()) =>
+        {
+            pool.clone()
+        }
+        _ => Executor::single_thread(),
     }
 }
 
@@ -59,7 +73,7 @@ pub fn search<C: Collector>(searcher: &Searcher, query: &dyn Query, collector: &
     } else {
         EnableScoring::disabled_from_searcher(searcher)
     };
-    searcher.search_with_executor(query, collector, &executor(searcher), scoring)
+    searcher.search_with_executor(query, collector, &executor(), scoring)
 }
 
 #[cfg(test)]

@@ -153,8 +153,8 @@ pub fn count_either(
     excluded: &dyn Weight,
     cancel: &Cancellation,
 ) -> tantivy::Result<usize> {
-    // Segment by segment on the executor tantivy's own searches use now.
-    let counts = crate::parallel::executor(searcher).map(
+    // Segment by segment on the executor the search's other passes use now.
+    let counts = crate::parallel::executor().map(
         |reader: &SegmentReader| {
             cancel.check()?;
             count_either_in(reader, first, second, excluded)
