@@ -68,6 +68,32 @@ async fn a_changed_file_replaces_its_articles() {
 }
 
 #[tokio::test]
+async fn a_rewritten_page_logs_only_the_articles_that_changed() {
+    let database = fresh_database().await;
+    let pool = &database.pool;
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.txt");
+    let first = "本报讯（记者 张三）第一篇稿件的正文。\n\n第一篇标题\n\n";
+    std::fs::write(&page, format!("{first}本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n")).unwrap();
+    run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    let logged = |ordinal: i32| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM article_changes c JOIN articles a ON a.id = c.article_id
+             WHERE a.ordinal = $1 AND c.op = 'upsert'",
+        )
+        .bind(ordinal)
+        .fetch_one(pool)
+    };
+    assert_eq!((logged(0).await.unwrap(), logged(1).await.unwrap()), (1, 1), "each new article logged once");
+
+    std::fs::write(&page, format!("{first}本报讯（记者 李四）第二篇稿件改写后的正文。\n\n第二篇标题\n")).unwrap();
+    let second = run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    assert_eq!(second.pages_replaced, 1);
+    assert_eq!(logged(0).await.unwrap(), 1, "the first article, rewritten with the same values, is not re-indexed");
+    assert_eq!(logged(1).await.unwrap(), 2, "the changed article is logged again");
+}
+
+#[tokio::test]
 async fn bad_files_are_recorded_and_the_run_goes_on() {
     let database = fresh_database().await;
     let pool = &database.pool;
