@@ -19,6 +19,12 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// Writes `text` to the page file and ingests it.
+async fn ingest_text(pool: &PgPool, page: &Path, text: &str) -> RunSummary {
+    std::fs::write(page, text).unwrap();
+    run(pool, &[page.to_path_buf()], &PageMetadata::default()).await.unwrap()
+}
+
 #[tokio::test]
 async fn ingests_the_seeds_once_and_skips_them_the_second_time() {
     let database = fresh_database().await;
@@ -49,16 +55,12 @@ async fn a_changed_file_replaces_its_articles() {
     let pool = &database.pool;
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.txt");
-    std::fs::write(
-        &page,
-        "本报讯（记者 张三）第一篇稿件的正文。\n\n第一篇标题\n\n本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n",
-    )
-    .unwrap();
-    let first = run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    let text =
+        "本报讯（记者 张三）第一篇稿件的正文。\n\n第一篇标题\n\n本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n";
+    let first = ingest_text(pool, &page, text).await;
     assert_eq!((first.pages_new, first.articles_written), (1, 2));
 
-    std::fs::write(&page, "本报讯（记者 张三）改写后的唯一稿件。\n\n新标题\n").unwrap();
-    let second = run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    let second = ingest_text(pool, &page, "本报讯（记者 张三）改写后的唯一稿件。\n\n新标题\n").await;
     assert_eq!((second.pages_replaced, second.articles_written), (1, 1));
     let titles: Vec<Option<String>> =
         sqlx::query_scalar("SELECT title FROM articles ORDER BY ordinal").fetch_all(pool).await.unwrap();
@@ -74,8 +76,7 @@ async fn a_rewritten_page_logs_only_the_articles_that_changed() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.txt");
     let first = "本报讯（记者 张三）第一篇稿件的正文。\n\n第一篇标题\n\n";
-    std::fs::write(&page, format!("{first}本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n")).unwrap();
-    run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    ingest_text(pool, &page, &format!("{first}本报讯（记者 李四）第二篇稿件的正文。\n\n第二篇标题\n")).await;
     let logged = |ordinal: i32| {
         sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM article_changes c JOIN articles a ON a.id = c.article_id
@@ -86,8 +87,8 @@ async fn a_rewritten_page_logs_only_the_articles_that_changed() {
     };
     assert_eq!((logged(0).await.unwrap(), logged(1).await.unwrap()), (1, 1), "each new article logged once");
 
-    std::fs::write(&page, format!("{first}本报讯（记者 李四）第二篇稿件改写后的正文。\n\n第二篇标题\n")).unwrap();
-    let second = run(pool, std::slice::from_ref(&page), &PageMetadata::default()).await.unwrap();
+    let second =
+        ingest_text(pool, &page, &format!("{first}本报讯（记者 李四）第二篇稿件改写后的正文。\n\n第二篇标题\n")).await;
     assert_eq!(second.pages_replaced, 1);
     assert_eq!(logged(0).await.unwrap(), 1, "the first article, rewritten with the same values, is not re-indexed");
     assert_eq!(logged(1).await.unwrap(), 2, "the changed article is logged again");
