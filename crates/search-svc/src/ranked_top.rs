@@ -6,8 +6,9 @@
 //! of continued stories) and counting in the same pass. So excluded and
 //! deleted documents are skipped in the callback here, and the caller counts
 //! hits (and facets) in a separate pass without scoring: [`count_either`]
-//! counts a word's hits in headline or body from one document frequency and
-//! the rarer posting list, instead of walking every hit.
+//! counts a word's hits in headline or body from posting lists alone
+//! (decoded into a bit set, or from one document frequency and the rarer
+//! list), instead of matching every hit with a query.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -19,6 +20,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED};
 
 use crate::cancel::Cancellation;
+use crate::doc_bits::DocBits;
 
 /// The disjunction of `clauses` (term queries, boosted or not) in the form
 /// tantivy ranks with block-max WAND: with no clause required (with the
@@ -69,7 +71,7 @@ impl PartialOrd for Ranked {
 }
 
 /// The best `capacity` hits of one segment, worst on top of the heap.
-struct SegmentTop {
+pub(crate) struct SegmentTop {
     segment: SegmentOrdinal,
     capacity: usize,
     heap: BinaryHeap<Reverse<Ranked>>,
@@ -78,7 +80,7 @@ struct SegmentTop {
 }
 
 impl SegmentTop {
-    fn new(segment: SegmentOrdinal, capacity: usize, excluded: Vec<u64>, reader: &SegmentReader) -> Self {
+    pub(crate) fn new(segment: SegmentOrdinal, capacity: usize, excluded: Vec<u64>, reader: &SegmentReader) -> Self {
         SegmentTop {
             segment,
             capacity,
@@ -95,7 +97,7 @@ impl SegmentTop {
     }
 
     /// Offers a hit; returns the score a hit must now exceed to enter.
-    fn offer(&mut self, doc: DocId, score: Score) -> Score {
+    pub(crate) fn offer(&mut self, doc: DocId, score: Score) -> Score {
         if self.capacity == 0 {
             return Score::MAX;
         }
@@ -111,14 +113,20 @@ impl SegmentTop {
         self.threshold()
     }
 
-    fn threshold(&self) -> Score {
+    /// Whether the heap holds its `capacity` hits.
+    pub(crate) fn is_full(&self) -> bool {
+        self.heap.len() >= self.capacity
+    }
+
+    /// The score a hit must exceed to enter (the lowest, until full).
+    pub(crate) fn threshold(&self) -> Score {
         match self.heap.peek() {
             Some(Reverse(worst)) if self.heap.len() >= self.capacity => worst.score,
             _ => Score::MIN,
         }
     }
 
-    fn into_hits(self) -> Vec<(Score, DocAddress)> {
+    pub(crate) fn into_hits(self) -> Vec<(Score, DocAddress)> {
         let segment = self.segment;
         self.heap
             .into_iter()
@@ -142,10 +150,13 @@ fn matched_docs(weight: &dyn Weight, reader: &SegmentReader) -> tantivy::Result<
 }
 
 /// Counts the documents holding `first` or `second` (usually one word in two
-/// fields), except `excluded` and deleted ones. Per segment, the more
-/// frequent term's documents are counted from its document frequency when
-/// nothing is deleted, and only the rarer term's postings are walked (each
-/// looked up in the other's by skipping), then the excluded documents.
+/// fields), except `excluded` and deleted ones. Per segment, one of two ways,
+/// whichever reads less: when one term is far rarer than the other, the
+/// frequent term's documents are counted from its document frequency (when
+/// nothing is deleted) and only the rarer term's postings are walked, each
+/// looked up in the other's by skipping; otherwise both posting lists are
+/// decoded block by block into a bit set of the segment, and the excluded
+/// documents are cleared from it.
 pub fn count_either(
     searcher: &Searcher,
     first: &Term,
@@ -164,6 +175,25 @@ pub fn count_either(
     Ok(counts.into_iter().map(|count| count as usize).sum())
 }
 
+/// How many documents of the frequent term one skipping look-up costs, about:
+/// a look-up skips to a block, decodes it when new and searches it, while a
+/// decoded document costs a share of its block's decoding and one bit.
+/// Measured at a million articles (two segments of 515,000): with the
+/// frequent list 21 to 55 times longer, the bit set made the whole query
+/// 5–15 % faster; at 147 times, the look-ups were 10–15 % faster.
+const LOOKUP_COST_IN_DOCS: u64 = 96;
+
+fn count_either_in(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<u32> {
+    let first_freq = reader.inverted_index(first.field())?.doc_freq(first)?;
+    let second_freq = reader.inverted_index(second.field())?.doc_freq(second)?;
+    let (common, rare) = if first_freq >= second_freq { (first_freq, second_freq) } else { (second_freq, first_freq) };
+    if u64::from(rare) * LOOKUP_COST_IN_DOCS < u64::from(common) {
+        count_by_lookups(reader, first, second, excluded)
+    } else {
+        count_by_bits(reader, first, second, excluded)
+    }
+}
+
 /// A term's postings in a segment (empty when the term is absent).
 fn postings(reader: &SegmentReader, term: &Term) -> tantivy::Result<(u32, Option<SegmentPostings>)> {
     let inverted = reader.inverted_index(term.field())?;
@@ -176,7 +206,14 @@ fn holds(postings: &mut Option<SegmentPostings>, doc: DocId) -> bool {
     postings.as_mut().is_some_and(|postings| postings.doc() <= doc && postings.seek(doc) == doc)
 }
 
-fn count_either_in(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<u32> {
+/// [`count_either`] in one segment by walking the rarer term's postings and
+/// looking each document up in the frequent term's.
+fn count_by_lookups(
+    reader: &SegmentReader,
+    first: &Term,
+    second: &Term,
+    excluded: &dyn Weight,
+) -> tantivy::Result<u32> {
     let (first_freq, first_postings) = postings(reader, first)?;
     let (second_freq, second_postings) = postings(reader, second)?;
     let ((common_freq, mut common), (_, rare)) = if first_freq >= second_freq {
@@ -225,6 +262,18 @@ fn count_either_in(reader: &SegmentReader, first: &Term, second: &Term, excluded
         doc = scorer.advance();
     }
     Ok(count)
+}
+
+/// [`count_either`] in one segment through a bit set of its documents: both
+/// posting lists decoded a block at a time, the excluded documents cleared,
+/// then the bits of live documents counted.
+fn count_by_bits(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<u32> {
+    let mut bits = DocBits::empty(reader.max_doc());
+    bits.add_postings(reader, first)?;
+    bits.add_postings(reader, second)?;
+    bits.remove_matches(reader, excluded)?;
+    bits.remove_deleted(reader);
+    Ok(bits.len())
 }
 
 /// Used only if tantivy collects document by document (it calls
@@ -359,8 +408,18 @@ mod tests {
                     (Occur::Must, Box::new(either) as Box<dyn Query>),
                     (Occur::MustNot, later_parts.box_clone()),
                 ]);
+                let reference = searcher.search(&expected, &Count).unwrap();
                 let counted = count_either(searcher, first, second, &*excluded, &Cancellation::new()).unwrap();
-                assert_eq!(counted, searcher.search(&expected, &Count).unwrap(), "{first:?} or {second:?}");
+                assert_eq!(counted, reference, "{first:?} or {second:?}");
+                // Both ways of counting, whichever count_either picks here.
+                for way in [count_by_lookups, count_by_bits] {
+                    let counted: u32 = searcher
+                        .segment_readers()
+                        .iter()
+                        .map(|reader| way(reader, first, second, &*excluded).unwrap())
+                        .sum();
+                    assert_eq!(counted as usize, reference, "{first:?} or {second:?}");
+                }
             }
         }
     }

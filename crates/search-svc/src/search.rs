@@ -16,6 +16,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument
 
 use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
 use crate::cancel::{Cancellable, Cancellation};
+use crate::conjunction::{self, ConjunctionWord};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::facet_counts::{largest, FacetTopCounts};
@@ -352,6 +353,23 @@ fn later_parts(fields: &IndexFields) -> TermQuery {
     TermQuery::new(Term::from_field_u64(fields.later_part, 1), IndexRecordOption::Basic)
 }
 
+/// The gram of a word that is one gram (two Han characters, or a Latin or
+/// digit run) and one jieba word equal to it: matched in headline or body by
+/// that gram alone, and ranked by it and the word.
+fn single_gram_word(fields: &IndexFields, text: &str) -> Option<(String, usize)> {
+    let grams = gram_terms(fields.body, text);
+    let [(_, gram)] = grams.as_slice() else { return None };
+    let gram = gram.value().as_str()?.to_string();
+    if gram.chars().count() == 1 && gram.chars().all(is_han) {
+        return None;
+    }
+    let words = word_tokens(text);
+    if words.iter().any(|word| word.text != gram) {
+        return None;
+    }
+    Some((gram, words.len()))
+}
+
 /// For one word that is a single gram (two Han characters, or a Latin or
 /// digit run) searched in headline and body, with no filter and by
 /// relevance: the disjunction of its term queries (grams and jieba words,
@@ -363,26 +381,45 @@ fn single_gram_disjunction(fields: &IndexFields, params: &SearchParams) -> Optio
         return None;
     }
     let QueryNode::Term { field: QueryField::Any, text, .. } = &params.query else { return None };
-    let grams = gram_terms(fields.body, text);
-    let [(_, gram)] = grams.as_slice() else { return None };
-    let gram = gram.value().as_str()?.to_string();
-    if gram.chars().count() == 1 && gram.chars().all(is_han) {
-        return None;
-    }
-    let words = word_tokens(text);
-    if words.iter().any(|word| word.text != gram) {
-        return None;
-    }
+    let (gram, words) = single_gram_word(fields, text)?;
     let term = |field: Field| -> Box<dyn Query> {
         Box::new(TermQuery::new(Term::from_field_text(field, &gram), IndexRecordOption::WithFreqs))
     };
     let mut clauses: Vec<Box<dyn Query>> =
         vec![Box::new(BoostQuery::new(term(fields.heading_grams), HEADING_BOOST)), term(fields.body)];
-    for _ in &words {
+    for _ in 0..words {
         clauses.push(Box::new(BoostQuery::new(term(fields.heading_words), HEADING_BOOST)));
         clauses.push(term(fields.body_words));
     }
     Some((wand_disjunction(clauses), gram))
+}
+
+/// For an AND of two or more words that are each one gram and one jieba
+/// word (see [`single_gram_word`]) searched in headline and body, by
+/// relevance, with no filter and no facets: the words, for
+/// [`conjunction::top_and_count`], which ranks and counts them as the full
+/// query would.
+fn gram_conjunction(fields: &IndexFields, params: &SearchParams) -> Option<Vec<ConjunctionWord>> {
+    if params.sort != Sort::Relevance || params.filter != Filter::default() || !params.facets.is_empty() {
+        return None;
+    }
+    let QueryNode::And(parts) = &params.query else { return None };
+    if parts.len() < 2 {
+        return None;
+    }
+    parts
+        .iter()
+        .map(|part| {
+            let QueryNode::Term { field: QueryField::Any, text, .. } = part else { return None };
+            let (gram, 1) = single_gram_word(fields, text)? else { return None };
+            Some(ConjunctionWord {
+                heading: Term::from_field_text(fields.heading_grams, &gram),
+                body: Term::from_field_text(fields.body, &gram),
+                heading_word: Term::from_field_text(fields.heading_words, &gram),
+                body_word: Term::from_field_text(fields.body_words, &gram),
+            })
+        })
+        .collect()
 }
 
 /// Turns one node into a query; collects highlight and ranking queries of its positive terms.
@@ -558,8 +595,14 @@ fn execute_inner(
     };
     let top = TopDocs::with_limit(limit).and_offset(offset);
     let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, Option<FacetCounts>) = match params.sort {
-        Sort::Relevance => match single_gram_disjunction(fields, params) {
-            Some((ranking, gram)) => {
+        Sort::Relevance => match (gram_conjunction(fields, params), single_gram_disjunction(fields, params)) {
+            (Some(words), _) => {
+                let excluded = later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher))?;
+                let (top, total) =
+                    conjunction::top_and_count(searcher, &words, HEADING_BOOST, &*excluded, limit, offset, cancel)?;
+                (top, total, None)
+            }
+            (None, Some((ranking, gram))) => {
                 let excluded = || later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher));
                 let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
                 let top = parallel::search(searcher, &ranking, &Cancellable::new(pruned, cancel))?;
@@ -572,7 +615,7 @@ fn execute_inner(
                 };
                 (top, total, facets)
             }
-            None => collect(searcher, &*built.matching, top, &params.facets, cancel)?,
+            (None, None) => collect(searcher, &*built.matching, top, &params.facets, cancel)?,
         },
         Sort::DateDescending | Sort::DateAscending => {
             let ascending = params.sort == Sort::DateAscending;
@@ -899,6 +942,136 @@ mod tests {
         assert_eq!(asked, [FacetRoot::Paper, FacetRoot::Month]);
         let unknown = FacetRoot::parse_request(true, &names(&["paper", "colour"])).unwrap_err().to_string();
         assert!(unknown.contains("\"colour\"") && unknown.contains("org"), "{unknown}");
+    }
+
+    /// An index of the real schema with headlines and bodies made of a few
+    /// words and filler, over three segments, with later parts and deletes.
+    fn conjunction_index() -> (tantivy::Index, IndexFields) {
+        let (schema, fields) = IndexFields::build();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::analyzer::register(&index);
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 30_000_000).unwrap();
+        let words = ["经济", "合作", "农村", "改革", "发展", "技术", "创新", "已经", "济南"];
+        let filler = ["今天", "我们", "报道", "一个", "新的", "城市", "，", "。", "的", "在"];
+        let mut state: u64 = 7;
+        let mut next = |below: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) % below as u64) as usize
+        };
+        let mut id = 0u64;
+        for _segment in 0..3 {
+            for _ in 0..400 {
+                id += 1;
+                let mut text =
+                    |length: usize, word_share: usize| -> String {
+                        (0..length)
+                            .map(|_| {
+                                if next(10) < word_share {
+                                    words[next(words.len())]
+                                } else {
+                                    filler[next(filler.len())]
+                                }
+                            })
+                            .collect()
+                    };
+                let heading = text(1 + id as usize % 6, 2);
+                let body = text(5 + (id as usize * 7) % 60, 3);
+                let mut document = TantivyDocument::default();
+                document.add_u64(fields.id, id);
+                document.add_text(fields.heading_grams, &heading);
+                document.add_text(fields.heading_words, &heading);
+                document.add_text(fields.body, &body);
+                document.add_text(fields.body_words, &body);
+                if id % 23 == 5 {
+                    document.add_u64(fields.later_part, 1);
+                }
+                writer.add_document(document).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        for deleted in (3..id).step_by(31) {
+            writer.delete_term(Term::from_field_u64(fields.id, deleted));
+        }
+        writer.commit().unwrap();
+        (index, fields)
+    }
+
+    /// The same hits with the same scores, but for the order of float
+    /// additions (tantivy's unions change it as posting lists run out): scores
+    /// agree to 1e-5 relative, and documents differ only where the expected
+    /// score ties with a neighbour's to that precision.
+    fn assert_same_ranking(hits: &[(Score, DocAddress)], expected: &[(Score, DocAddress)], what: &str) {
+        assert_eq!(hits.len(), expected.len(), "{what}");
+        let close = |a: Score, b: Score| (a - b).abs() <= 1e-5 * a.abs().max(b.abs()).max(1.0);
+        for (rank, (hit, wanted)) in hits.iter().zip(expected).enumerate() {
+            assert!(close(hit.0, wanted.0), "{what}: rank {rank}: {hit:?} against {wanted:?}");
+            if hit.1 != wanted.1 {
+                let tied = |other: Option<&(Score, DocAddress)>| other.is_some_and(|other| close(other.0, wanted.0));
+                let neighbours = [rank.checked_sub(1).and_then(|r| expected.get(r)), expected.get(rank + 1)];
+                assert!(
+                    neighbours.into_iter().any(tied) || rank + 1 == expected.len(),
+                    "{what}: rank {rank}: {hit:?} against {wanted:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn conjunctions_of_single_gram_words_rank_and_count_as_the_full_query() {
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        assert!(searcher.segment_readers().iter().all(|segment| segment.num_deleted_docs() > 0));
+        let cancel = Cancellation::new();
+        let mut compared = 0;
+        for text in
+            ["经济 合作", "合作 经济", "农村 改革 发展", "技术 创新", "经济 经济", "经济 济南", "已经 合作 改革 创新"]
+        {
+            for (limit, offset) in [(10, 0), (5, 3), (1, 0), (50, 20), (2000, 0), (0, 0)] {
+                let params = SearchParams {
+                    query: crate::query::parse_query(text).unwrap(),
+                    page_size: limit,
+                    offset,
+                    filter: Filter::default(),
+                    sort: Sort::Relevance,
+                    highlight: Highlight::default(),
+                    facets: Vec::new(),
+                    collapse_wire_copies: false,
+                };
+                let words = gram_conjunction(&fields, &params).expect("a conjunction of single-gram words");
+                let excluded = later_parts(&fields).weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
+                let (hits, total) =
+                    conjunction::top_and_count(&searcher, &words, HEADING_BOOST, &*excluded, limit, offset, &cancel)
+                        .unwrap();
+                let built = build_query(&fields, &params).unwrap();
+                let (expected_hits, expected_total) = if limit == 0 {
+                    (Vec::new(), searcher.search(&*built.matching, &Count).unwrap())
+                } else {
+                    let top = TopDocs::with_limit(limit).and_offset(offset);
+                    let (top, total, _) = collect(&searcher, &*built.matching, top, &[], &cancel).unwrap();
+                    (top, total)
+                };
+                assert_eq!(total, expected_total, "{text}");
+                assert_same_ranking(&hits, &expected_hits, &format!("{text}, limit {limit}, offset {offset}"));
+                compared += hits.len();
+            }
+        }
+        assert!(compared > 500, "{compared} hits compared");
+        // Not conjunctions of single-gram words: phrases, one character, fields, filters.
+        for text in ["经济", "经济 OR 合作", "\"经济合作\" 改革", "经 合作", "title:经济 合作", "经济 -合作"]
+        {
+            let params = SearchParams {
+                query: crate::query::parse_query(text).unwrap(),
+                page_size: 10,
+                offset: 0,
+                filter: Filter::default(),
+                sort: Sort::Relevance,
+                highlight: Highlight::default(),
+                facets: Vec::new(),
+                collapse_wire_copies: false,
+            };
+            assert!(gram_conjunction(&fields, &params).is_none(), "{text}");
+        }
     }
 
     #[test]
