@@ -146,6 +146,8 @@ struct WordLeaves {
 struct SegmentLeaves {
     words: Vec<WordLeaves>,
     intersection_order: Vec<usize>,
+    /// Each word's headline-or-body score in the document being scored.
+    unions: Vec<Score>,
 }
 
 impl SegmentLeaves {
@@ -166,7 +168,7 @@ impl SegmentLeaves {
         }
         let mut intersection_order: Vec<usize> = (0..words.len()).collect();
         intersection_order.sort_by_key(|index| sizes[*index]);
-        Ok(SegmentLeaves { words: leaves, intersection_order })
+        Ok(SegmentLeaves { unions: vec![0.0; words.len()], words: leaves, intersection_order })
     }
 
     /// The document's score, added up as tantivy adds up the nested query's:
@@ -174,8 +176,7 @@ impl SegmentLeaves {
     /// jieba leaves, in query order). `in_heading`: whether the document may
     /// hold a word in its headline (if not, the headline leaves are not read).
     fn score(&mut self, doc: DocId, in_heading: bool) -> Score {
-        let mut unions: Vec<Score> = Vec::with_capacity(self.words.len());
-        for word in &mut self.words {
+        for (word, slot) in self.words.iter_mut().zip(&mut self.unions) {
             let mut union: Score = 0.0;
             if in_heading {
                 if let Some(score) = word.heading.score(doc) {
@@ -185,8 +186,9 @@ impl SegmentLeaves {
             if let Some(score) = word.body.score(doc) {
                 union += score;
             }
-            unions.push(union);
+            *slot = union;
         }
+        let unions = &self.unions;
         let ordered = |rank: usize| self.intersection_order.get(rank).and_then(|i| unions.get(*i)).copied();
         let mut required = ordered(0).unwrap_or(0.0) + ordered(1).unwrap_or(0.0);
         if self.words.len() > 2 {
@@ -231,7 +233,7 @@ fn segment_top_and_count(
     hits.remove_matches(reader, excluded)?;
     hits.remove_deleted(reader);
     let count = hits.len();
-    let mut top = SegmentTop::new(ordinal, capacity, Vec::new(), reader);
+    let mut top = SegmentTop::new(ordinal, capacity, DocBits::empty(0), reader);
     if capacity == 0 || count == 0 {
         return Ok((top.into_hits(), count));
     }

@@ -21,6 +21,25 @@ impl DocBits {
         DocBits(vec![u64::MAX; (max_doc as usize).div_ceil(64)])
     }
 
+    /// The documents `weight` matches.
+    pub(crate) fn matching(reader: &SegmentReader, weight: &dyn Weight) -> tantivy::Result<Self> {
+        let mut bits = DocBits::empty(reader.max_doc());
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if let Some(word) = bits.0.get_mut((doc / 64) as usize) {
+                *word |= 1 << (doc % 64);
+            }
+            doc = scorer.advance();
+        }
+        Ok(bits)
+    }
+
+    /// Whether the document's bit is set.
+    pub(crate) fn contains(&self, doc: DocId) -> bool {
+        self.0.get((doc / 64) as usize).is_some_and(|word| word & (1 << (doc % 64)) != 0)
+    }
+
     /// Sets the bit of every document of `term`'s postings.
     pub(crate) fn add_postings(&mut self, reader: &SegmentReader, term: &Term) -> tantivy::Result<()> {
         let inverted = reader.inverted_index(term.field())?;

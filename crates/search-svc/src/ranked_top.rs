@@ -75,12 +75,12 @@ pub(crate) struct SegmentTop {
     segment: SegmentOrdinal,
     capacity: usize,
     heap: BinaryHeap<Reverse<Ranked>>,
-    excluded: Vec<u64>,
+    excluded: DocBits,
     alive: Option<tantivy::fastfield::AliveBitSet>,
 }
 
 impl SegmentTop {
-    pub(crate) fn new(segment: SegmentOrdinal, capacity: usize, excluded: Vec<u64>, reader: &SegmentReader) -> Self {
+    pub(crate) fn new(segment: SegmentOrdinal, capacity: usize, excluded: DocBits, reader: &SegmentReader) -> Self {
         SegmentTop {
             segment,
             capacity,
@@ -91,9 +91,7 @@ impl SegmentTop {
     }
 
     fn skips(&self, doc: DocId) -> bool {
-        let word = (doc / 64) as usize;
-        let excluded = self.excluded.get(word).is_some_and(|bits| bits & (1 << (doc % 64)) != 0);
-        excluded || self.alive.as_ref().is_some_and(|alive| alive.is_deleted(doc))
+        self.excluded.contains(doc) || self.alive.as_ref().is_some_and(|alive| alive.is_deleted(doc))
     }
 
     /// Offers a hit; returns the score a hit must now exceed to enter.
@@ -133,20 +131,6 @@ impl SegmentTop {
             .map(|Reverse(ranked)| (ranked.score, DocAddress { segment_ord: segment, doc_id: ranked.doc }))
             .collect()
     }
-}
-
-/// The segment's documents matched by `weight`, as a bit set.
-fn matched_docs(weight: &dyn Weight, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
-    let mut bits = vec![0u64; (reader.max_doc() as usize).div_ceil(64)];
-    let mut scorer = weight.scorer(reader, 1.0)?;
-    let mut doc = scorer.doc();
-    while doc != TERMINATED {
-        if let Some(word) = bits.get_mut((doc / 64) as usize) {
-            *word |= 1 << (doc % 64);
-        }
-        doc = scorer.advance();
-    }
-    Ok(bits)
 }
 
 /// Counts the documents holding `first` or `second` (usually one word in two
@@ -297,7 +281,7 @@ impl Collector for PrunedTopDocs {
     type Child = PrunedSegmentCollector;
 
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<Self::Child> {
-        let excluded = matched_docs(&*self.excluded, reader)?;
+        let excluded = DocBits::matching(reader, &*self.excluded)?;
         Ok(PrunedSegmentCollector(SegmentTop::new(segment, self.heap_len(), excluded, reader)))
     }
 
@@ -317,7 +301,7 @@ impl Collector for PrunedTopDocs {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Fruit> {
-        let excluded = matched_docs(&*self.excluded, reader)?;
+        let excluded = DocBits::matching(reader, &*self.excluded)?;
         let mut top = SegmentTop::new(segment, self.heap_len(), excluded, reader);
         weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| top.offer(doc, score))?;
         Ok(top.into_hits())
