@@ -53,6 +53,25 @@ enum Command {
         #[arg(long)]
         index_dir: PathBuf,
     },
+    /// Sends the mix to a running `baokan-search` (latency, then QPS per client
+    /// count), for profiling the service under load.
+    Load {
+        /// The service, e.g. http://127.0.0.1:50051.
+        #[arg(long)]
+        address: String,
+        /// The database the service serves (the mix's phrases come from it).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// The corpus folder of the run that filled the database (its rare names).
+        #[arg(long)]
+        corpus_dir: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+        clients: Vec<usize>,
+    },
     /// Builds (or reuses) a corpus and measures everything at that scale.
     Run {
         #[arg(long)]
@@ -144,6 +163,20 @@ async fn main() -> anyhow::Result<()> {
                 samples.push(started.elapsed());
             }
             println!("{}", baokan_bench::stats::Percentiles::of(&samples));
+        }
+        Command::Load { address, database_url, corpus_dir, repeats, seconds, clients } => {
+            let pool =
+                sqlx::PgPool::connect(&database_url).await.with_context(|| format!("connecting to {database_url}"))?;
+            let rare_names = baokan_bench::run::rare_names(&corpus_dir);
+            let mix = baokan_bench::mix::build_mix(&pool, &rare_names).await?;
+            let mut report = baokan_bench::report::Report::default();
+            let mut client = baokan_bench::latency::connect_when_ready(&address, Duration::from_secs(60)).await?;
+            baokan_bench::latency::measure_grpc_latency(&mut client, &mix, repeats, &mut report).await?;
+            for clients in clients {
+                let duration = Duration::from_secs_f64(seconds);
+                baokan_bench::latency::measure_qps(&address, &mix, clients, duration, &mut report).await?;
+            }
+            print!("{report}");
         }
         Command::BuildIndex { database_url, index_dir } => {
             anyhow::ensure!(!index_dir.exists(), "{} exists: pass a folder to create", index_dir.display());

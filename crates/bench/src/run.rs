@@ -44,6 +44,15 @@ pub struct RunConfig {
     pub baokan_only: bool,
 }
 
+/// The names the corpus in `corpus_dir` quotes rarely (none if it has no list).
+pub fn rare_names(corpus_dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(corpus_dir.join(crate::corpus::RARE_NAMES))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Runs everything and returns the figures.
 pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     let mut report = Report::default();
@@ -85,11 +94,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
         crate::pipeline::measure_analysis(&pool, &mut report).await?;
     }
     let index = crate::pipeline::measure_index_build(&pool, &index_dir, articles, &mut report).await?;
-    let rare_names: Vec<String> = std::fs::read_to_string(config.corpus_dir.join(crate::corpus::RARE_NAMES))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let rare_names = rare_names(&config.corpus_dir);
     let mix = crate::mix::build_mix(&pool, &rare_names).await?;
     report.note(
         "query mix",

@@ -1,6 +1,7 @@
 //! The best hits and the count of an AND of words that are each one gram
 //! (two Han characters, or a Latin or digit run) searched in headline and
-//! body, by relevance, with no filter: the shape of most two-word searches.
+//! body, by relevance, with no filter: the shape of most two-word searches;
+//! with facet counts of the same hits when asked.
 //!
 //! tantivy runs such a query as the intersection of one union per word
 //! (headline or body postings), and scores every hit through a further union
@@ -10,7 +11,8 @@
 //! 1. each word's headline and body postings are decoded a block at a time
 //!    into bit sets; the intersection over the words of their unions, less
 //!    later parts of continued stories and deleted documents, is the set of
-//!    hits, and its size the count;
+//!    hits, its size the count, and the facets (when asked) are counted from
+//!    its bits;
 //! 2. hits with a word in the headline (grams or jieba words) are scored
 //!    first, with the same leaves and weights as tantivy's nested query, and
 //!    added up in its order (its unions change that order as posting lists
@@ -20,6 +22,7 @@
 //!    possible scores bound it; when that bound cannot reach the page's last
 //!    hit, those hits are skipped, and otherwise they are scored too.
 
+use tantivy::collector::Collector;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{Bm25Weight, Weight};
@@ -28,6 +31,7 @@ use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, Segmen
 
 use crate::cancel::Cancellation;
 use crate::doc_bits::DocBits;
+use crate::facet_counts::{FacetTopCounts, RootCounts};
 use crate::ranked_top::SegmentTop;
 
 /// One word of the conjunction: its gram in the four fields a word is
@@ -52,8 +56,14 @@ struct WordWeights {
     body_word: Bm25Weight,
 }
 
+/// The best hits of a conjunction, the number of hits, and their facet
+/// counts when asked.
+pub type TopCountFacets = (Vec<(Score, DocAddress)>, usize, Option<RootCounts>);
+
 /// The best `limit` hits after `offset` (best first; ties: lower address
-/// first, as `TopDocs`) and the number of hits.
+/// first, as `TopDocs`), the number of hits, and the hits' counts by
+/// `facets` when given.
+#[allow(clippy::too_many_arguments)]
 pub fn top_and_count(
     searcher: &Searcher,
     words: &[ConjunctionWord],
@@ -61,8 +71,9 @@ pub fn top_and_count(
     excluded: &dyn Weight,
     limit: usize,
     offset: usize,
+    facets: Option<&FacetTopCounts>,
     cancel: &Cancellation,
-) -> tantivy::Result<(Vec<(Score, DocAddress)>, usize)> {
+) -> tantivy::Result<TopCountFacets> {
     let weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
         Ok(Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?.boost_by(boost))
     };
@@ -87,18 +98,24 @@ pub fn top_and_count(
     let per_segment = crate::parallel::executor().map(
         |(ordinal, reader): (SegmentOrdinal, &SegmentReader)| {
             cancel.check()?;
-            segment_top_and_count(reader, ordinal, words, &weights, excluded, capacity)
+            let (hits, top) = segment_hits(reader, words, excluded)?;
+            let counts = facets.map(|facets| facets.count_segment_hits(ordinal, reader, &hits)).transpose()?;
+            let count = hits.len();
+            Ok((segment_top(reader, ordinal, words, &weights, hits, top, capacity)?, count, counts))
         },
         segments.into_iter(),
     )?;
     let mut total = 0usize;
     let mut hits: Vec<(Score, DocAddress)> = Vec::new();
-    for (segment_hits, count) in per_segment {
+    let mut facet_fruits = Vec::new();
+    for (segment_hits, count, counts) in per_segment {
         total += count as usize;
         hits.extend(segment_hits);
+        facet_fruits.extend(counts);
     }
     hits.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    Ok((hits.into_iter().skip(offset).take(limit).collect(), total))
+    let counts = facets.map(|facets| facets.merge_fruits(facet_fruits)).transpose()?;
+    Ok((hits.into_iter().skip(offset).take(limit).collect(), total, counts))
 }
 
 /// One term's postings with what scores them, advanced forward only.
@@ -208,14 +225,13 @@ impl SegmentLeaves {
     }
 }
 
-fn segment_top_and_count(
+/// A segment's hits (every word in headline or body, not excluded, not
+/// deleted), and the documents with a word in the headline.
+fn segment_hits(
     reader: &SegmentReader,
-    ordinal: SegmentOrdinal,
     words: &[ConjunctionWord],
-    weights: &[WordWeights],
     excluded: &dyn Weight,
-    capacity: usize,
-) -> tantivy::Result<(Vec<(Score, DocAddress)>, u32)> {
+) -> tantivy::Result<(DocBits, DocBits)> {
     let max_doc = reader.max_doc();
     // 1. The hits: every word in headline or body (bits past the last
     // document are cleared by the first word), not excluded, not deleted.
@@ -232,10 +248,22 @@ fn segment_top_and_count(
     }
     hits.remove_matches(reader, excluded)?;
     hits.remove_deleted(reader);
-    let count = hits.len();
+    Ok((hits, in_heading))
+}
+
+/// The best `capacity` of a segment's hits.
+fn segment_top(
+    reader: &SegmentReader,
+    ordinal: SegmentOrdinal,
+    words: &[ConjunctionWord],
+    weights: &[WordWeights],
+    hits: DocBits,
+    in_heading: DocBits,
+    capacity: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let mut top = SegmentTop::new(ordinal, capacity, DocBits::empty(0), reader);
-    if capacity == 0 || count == 0 {
-        return Ok((top.into_hits(), count));
+    if capacity == 0 || hits.len() == 0 {
+        return Ok(top.into_hits());
     }
     // 2. Hits with a word in the headline.
     let mut leaves = SegmentLeaves::open(reader, words, weights)?;
@@ -246,12 +274,12 @@ fn segment_top_and_count(
     // 3. The others, unless the body leaves' best cannot reach the page.
     let body_bound: Score = weights.iter().map(|weight| weight.body.max_score() + weight.body_word.max_score()).sum();
     if top.is_full() && body_bound * (1.0 + 1e-5) < top.threshold() {
-        return Ok((top.into_hits(), count));
+        return Ok(top.into_hits());
     }
     let mut leaves = SegmentLeaves::open(reader, words, weights)?;
     hits.for_each(&in_heading, false, |doc| {
         let score = leaves.score(doc, false);
         top.offer(doc, score);
     });
-    Ok((top.into_hits(), count))
+    Ok(top.into_hits())
 }

@@ -109,6 +109,17 @@ impl DocBits {
         self.0.iter().map(|word| word.count_ones()).sum()
     }
 
+    /// Calls `visit` with every document whose bit is set, in ascending order.
+    pub(crate) fn for_each_doc(&self, mut visit: impl FnMut(DocId)) {
+        for (index, &word) in self.0.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                visit(index as DocId * 64 + rest.trailing_zeros());
+                rest &= rest - 1;
+            }
+        }
+    }
+
     /// Calls `visit` with every document whose bit is set here and whose
     /// bit in `other` is `in_other`, in ascending order.
     pub(crate) fn for_each(&self, other: &DocBits, in_other: bool, mut visit: impl FnMut(DocId)) {

@@ -29,7 +29,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Score, SegmentReader};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::doc_bits::DocBits;
 
 /// Segments whose ranges and values are remembered (oldest forgotten first).
 const REMEMBERED_SEGMENTS: usize = 64;
@@ -114,6 +116,18 @@ impl RootOrdinals {
         (self.starts.as_ref().map_or(0, Vec::capacity) + self.ords.capacity()) * std::mem::size_of::<u32>()
     }
 
+    /// Adds one to the count of each value of each document in `docs`.
+    fn count_all(&self, docs: &DocBits, counts: &mut [u32]) {
+        match &self.starts {
+            None => docs.for_each_doc(|doc| {
+                if let Some(slot) = self.ords.get(doc as usize).and_then(|&ord| counts.get_mut(ord as usize)) {
+                    *slot += 1;
+                }
+            }),
+            Some(_) => docs.for_each_doc(|doc| self.count(doc, counts)),
+        }
+    }
+
     /// Adds one to the count of each of the document's values.
     #[inline]
     fn count(&self, doc: DocId, counts: &mut [u32]) {
@@ -191,6 +205,27 @@ pub type RootCounts = Vec<HashMap<String, u64>>;
 pub struct FacetTopCounts {
     pub field: &'static str,
     pub roots: Vec<&'static str>,
+}
+
+impl FacetTopCounts {
+    /// Counts the hits of one segment, given as a bit set (for searches that
+    /// find their hits from posting lists, without a query's document set).
+    pub(crate) fn count_segment_hits(
+        &self,
+        ordinal: SegmentOrdinal,
+        reader: &SegmentReader,
+        hits: &DocBits,
+    ) -> tantivy::Result<RootCounts> {
+        let mut counts = self.for_segment(ordinal, reader)?;
+        // Root by root: one tight loop over the bits per table.
+        for root in &mut counts.roots {
+            match &root.table {
+                Some(table) => table.count_all(hits, &mut root.counts),
+                None => hits.for_each_doc(|doc| count_from_column(&counts.reader, root.range.0, doc, &mut root.counts)),
+            }
+        }
+        Ok(counts.harvest())
+    }
 }
 
 /// One root's counts in one segment.
@@ -308,14 +343,7 @@ impl SegmentCollector for SegmentFacetCounts {
         for root in &mut self.roots {
             match &root.table {
                 Some(table) => table.count(doc, &mut root.counts),
-                None => {
-                    for ord in self.reader.term_ords(doc) {
-                        if let Some(slot) = ord.checked_sub(root.range.0).and_then(|i| root.counts.get_mut(i as usize))
-                        {
-                            *slot += 1;
-                        }
-                    }
-                }
+                None => count_from_column(&self.reader, root.range.0, doc, &mut root.counts),
             }
         }
     }
@@ -323,18 +351,8 @@ impl SegmentCollector for SegmentFacetCounts {
     fn harvest(self) -> RootCounts {
         let mut wanted: Vec<(u64, usize, u64)> = Vec::new();
         for (root_index, root) in self.roots.iter().enumerate() {
-            let mut counted: Vec<(u64, u64)> = root
-                .counts
-                .iter()
-                .enumerate()
-                .filter(|(_, count)| **count > 0)
-                .map(|(offset, count)| (root.range.0 + offset as u64, u64::from(*count)))
-                .collect();
-            if counted.len() > KEEP_PER_SEGMENT {
-                counted.select_nth_unstable_by(KEEP_PER_SEGMENT, |a, b| b.1.cmp(&a.1));
-                counted.truncate(KEEP_PER_SEGMENT);
-            }
-            wanted.extend(counted.into_iter().map(|(ord, count)| (ord, root_index, count)));
+            let counted = largest_counts(&root.counts, KEEP_PER_SEGMENT);
+            wanted.extend(counted.into_iter().map(|(offset, count)| (root.range.0 + offset, root_index, count)));
         }
         wanted.sort_unstable();
         let mut result: RootCounts = vec![HashMap::new(); self.roots.len()];
@@ -361,6 +379,57 @@ impl SegmentCollector for SegmentFacetCounts {
             }
         }
         result
+    }
+}
+
+/// Counts above this share one bucket of [`largest_counts`]'s histogram.
+const HISTOGRAM_CAP: usize = 256;
+
+/// The `keep` largest non-zero counts as (offset, count), ties by lower
+/// offset (the dictionary's order, so by value). Finds the smallest count
+/// kept from a histogram first, so that a root with hundreds of thousands of
+/// values (authors, names) is read twice and never sorted.
+fn largest_counts(counts: &[u32], keep: usize) -> Vec<(u64, u64)> {
+    let mut histogram = [0usize; HISTOGRAM_CAP + 1];
+    for &count in counts {
+        histogram[(count as usize).min(HISTOGRAM_CAP)] += 1;
+    }
+    // The smallest count kept: the largest one with at least `keep` values at or above it.
+    let mut at_or_above = 0;
+    let mut smallest = 1;
+    for count in (1..=HISTOGRAM_CAP).rev() {
+        at_or_above += histogram[count];
+        if at_or_above >= keep {
+            smallest = count;
+            break;
+        }
+    }
+    let mut kept: Vec<(u64, u64)> = Vec::with_capacity(keep.min(at_or_above));
+    let mut ties_left = keep.saturating_sub(at_or_above - histogram[smallest]);
+    for (offset, &count) in counts.iter().enumerate() {
+        let count = count as usize;
+        if count > smallest || (count == smallest && smallest == HISTOGRAM_CAP) {
+            kept.push((offset as u64, count as u64));
+        } else if count == smallest && ties_left > 0 {
+            ties_left -= 1;
+            kept.push((offset as u64, count as u64));
+        }
+    }
+    if kept.len() > keep {
+        // Only when more than `keep` values share the top bucket.
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        kept.truncate(keep);
+    }
+    kept
+}
+
+/// Adds one to the count of each of the document's values under the root
+/// whose ordinals start at `first`, read from the column (no table).
+fn count_from_column(column: &tantivy::columnar::StrColumn, first: u64, doc: DocId, counts: &mut [u32]) {
+    for ord in column.term_ords(doc) {
+        if let Some(slot) = ord.checked_sub(first).and_then(|i| counts.get_mut(i as usize)) {
+            *slot += 1;
+        }
     }
 }
 
@@ -392,6 +461,37 @@ mod tests {
         collector.add_facet(Facet::from_path([root]));
         let counts = searcher.search(query, &collector).unwrap();
         counts.get(&format!("/{root}")).map(|(facet, count)| (facet.to_path()[1].to_string(), count)).collect()
+    }
+
+    #[test]
+    fn largest_counts_keep_the_largest_with_ties_by_value_order() {
+        let reference = |counts: &[u32], keep: usize| -> Vec<(u64, u64)> {
+            let mut all: Vec<(u64, u64)> =
+                counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(o, c)| (o as u64, u64::from(*c))).collect();
+            all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            all.truncate(keep);
+            all
+        };
+        let sorted = |mut kept: Vec<(u64, u64)>| {
+            kept.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            kept
+        };
+        let mut state: u64 = 11;
+        let mut next = |below: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % below
+        };
+        // Mostly ties at 0 and 1, a few large counts, some past the histogram's cap.
+        for (values, top) in [(10, 3), (1000, 5), (5000, 40), (5000, 2000), (300, 1000)] {
+            let counts: Vec<u32> =
+                (0..values).map(|_| if next(10) < 9 { next(3) as u32 } else { next(top) as u32 }).collect();
+            for keep in [0, 1, 7, 200, 5000] {
+                assert_eq!(sorted(largest_counts(&counts, keep)), reference(&counts, keep), "{values} {top} {keep}");
+            }
+        }
+        // More values past the cap than kept.
+        let counts: Vec<u32> = (0..50).map(|n| 300 + n % 7).collect();
+        assert_eq!(sorted(largest_counts(&counts, 10)), reference(&counts, 10));
     }
 
     #[test]

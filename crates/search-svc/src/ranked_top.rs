@@ -21,6 +21,7 @@ use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, Segmen
 
 use crate::cancel::Cancellation;
 use crate::doc_bits::DocBits;
+use crate::facet_counts::{FacetTopCounts, RootCounts};
 
 /// The disjunction of `clauses` (term queries, boosted or not) in the form
 /// tantivy ranks with block-max WAND: with no clause required (with the
@@ -159,6 +160,31 @@ pub fn count_either(
     Ok(counts.into_iter().map(|count| count as usize).sum())
 }
 
+/// [`count_either`], with facet counts of the same hits: per segment, both
+/// posting lists decoded into a bit set, the excluded and deleted documents
+/// cleared, and the facets counted from the bits (no query walked).
+pub fn count_either_and_facets(
+    searcher: &Searcher,
+    first: &Term,
+    second: &Term,
+    excluded: &dyn Weight,
+    facets: &FacetTopCounts,
+    cancel: &Cancellation,
+) -> tantivy::Result<(usize, RootCounts)> {
+    let segments = searcher.segment_readers().iter().enumerate();
+    let per_segment = crate::parallel::executor().map(
+        |(ordinal, reader): (usize, &SegmentReader)| {
+            cancel.check()?;
+            let bits = either_bits(reader, first, second, excluded)?;
+            Ok((bits.len(), facets.count_segment_hits(ordinal as SegmentOrdinal, reader, &bits)?))
+        },
+        segments,
+    )?;
+    let total = per_segment.iter().map(|(count, _)| *count as usize).sum();
+    let counts = facets.merge_fruits(per_segment.into_iter().map(|(_, counts)| counts).collect())?;
+    Ok((total, counts))
+}
+
 /// How many documents of the frequent term one skipping look-up costs, about:
 /// a look-up skips to a block, decodes it when new and searches it, while a
 /// decoded document costs a share of its block's decoding and one bit.
@@ -252,12 +278,18 @@ fn count_by_lookups(
 /// posting lists decoded a block at a time, the excluded documents cleared,
 /// then the bits of live documents counted.
 fn count_by_bits(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<u32> {
+    Ok(either_bits(reader, first, second, excluded)?.len())
+}
+
+/// The live documents of a segment holding `first` or `second`, less the
+/// `excluded` ones.
+fn either_bits(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<DocBits> {
     let mut bits = DocBits::empty(reader.max_doc());
     bits.add_postings(reader, first)?;
     bits.add_postings(reader, second)?;
     bits.remove_matches(reader, excluded)?;
     bits.remove_deleted(reader);
-    Ok(bits.len())
+    Ok(bits)
 }
 
 /// Used only if tantivy collects document by document (it calls

@@ -23,7 +23,7 @@ use crate::facet_counts::{largest, FacetTopCounts};
 use crate::highlight::Highlighter;
 use crate::parallel;
 use crate::query::{QueryField, QueryNode};
-use crate::ranked_top::{count_either, wand_disjunction, PrunedTopDocs};
+use crate::ranked_top::{count_either, count_either_and_facets, wand_disjunction, PrunedTopDocs};
 use crate::schema::IndexFields;
 
 /// Default and largest page sizes.
@@ -396,11 +396,11 @@ fn single_gram_disjunction(fields: &IndexFields, params: &SearchParams) -> Optio
 
 /// For an AND of two or more words that are each one gram and one jieba
 /// word (see [`single_gram_word`]) searched in headline and body, by
-/// relevance, with no filter and no facets: the words, for
+/// relevance, with no filter: the words, for
 /// [`conjunction::top_and_count`], which ranks and counts them as the full
 /// query would.
 fn gram_conjunction(fields: &IndexFields, params: &SearchParams) -> Option<Vec<ConjunctionWord>> {
-    if params.sort != Sort::Relevance || params.filter != Filter::default() || !params.facets.is_empty() {
+    if params.sort != Sort::Relevance || params.filter != Filter::default() {
         return None;
     }
     let QueryNode::And(parts) = &params.query else { return None };
@@ -598,20 +598,32 @@ fn execute_inner(
         Sort::Relevance => match (gram_conjunction(fields, params), single_gram_disjunction(fields, params)) {
             (Some(words), _) => {
                 let excluded = later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher))?;
-                let (top, total) =
-                    conjunction::top_and_count(searcher, &words, HEADING_BOOST, &*excluded, limit, offset, cancel)?;
-                (top, total, None)
+                let facets = facet_collector(&params.facets);
+                let (top, total, counts) = conjunction::top_and_count(
+                    searcher,
+                    &words,
+                    HEADING_BOOST,
+                    &*excluded,
+                    limit,
+                    offset,
+                    facets.as_ref(),
+                    cancel,
+                )?;
+                (top, total, counts.map(|counts| facet_counts(&params.facets, counts)))
             }
             (None, Some((ranking, gram))) => {
                 let excluded = || later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher));
                 let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
                 let top = parallel::search(searcher, &ranking, &Cancellable::new(pruned, cancel))?;
-                let (total, facets) = if params.facets.is_empty() {
-                    let heading = Term::from_field_text(fields.heading_grams, &gram);
-                    let body = Term::from_field_text(fields.body, &gram);
-                    (count_either(searcher, &heading, &body, &*excluded()?, cancel)?, None)
-                } else {
-                    count(searcher, &*built.matching, &params.facets, cancel)?
+                let heading = Term::from_field_text(fields.heading_grams, &gram);
+                let body = Term::from_field_text(fields.body, &gram);
+                let (total, facets) = match facet_collector(&params.facets) {
+                    None => (count_either(searcher, &heading, &body, &*excluded()?, cancel)?, None),
+                    Some(facets) => {
+                        let (total, counts) =
+                            count_either_and_facets(searcher, &heading, &body, &*excluded()?, &facets, cancel)?;
+                        (total, Some(facet_counts(&params.facets, counts)))
+                    }
                 };
                 (top, total, facets)
             }
@@ -683,25 +695,18 @@ fn collect<C, S>(
 where
     C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
 {
-    if facets.is_empty() {
+    let Some(collector) = facet_collector(facets) else {
         let (top, total) = parallel::search(searcher, query, &Cancellable::new((top, Count), cancel))?;
         return Ok((top, total, None));
-    }
-    let collector = FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() };
+    };
     let (top, total, counts) = parallel::search(searcher, query, &Cancellable::new((top, Count, collector), cancel))?;
     Ok((top, total, Some(facet_counts(facets, counts))))
 }
 
-/// Counts the hits and facets, without scoring.
-fn count(
-    searcher: &Searcher,
-    query: &dyn Query,
-    facets: &[FacetRoot],
-    cancel: &Cancellation,
-) -> Result<(usize, Option<FacetCounts>), SearchError> {
-    let collector = FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() };
-    let (total, counts) = parallel::search(searcher, query, &Cancellable::new((Count, collector), cancel))?;
-    Ok((total, Some(facet_counts(facets, counts))))
+/// The collector of the asked facets (None: none asked).
+fn facet_collector(facets: &[FacetRoot]) -> Option<FacetTopCounts> {
+    (!facets.is_empty())
+        .then(|| FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() })
 }
 
 /// The API's facet counts from the collector's, by root.
@@ -944,6 +949,20 @@ mod tests {
         assert!(unknown.contains("\"colour\"") && unknown.contains("org"), "{unknown}");
     }
 
+    /// A search for `text` by relevance, with no filter and no highlight.
+    fn relevance_params(text: &str, limit: usize, offset: usize, facets: Vec<FacetRoot>) -> SearchParams {
+        SearchParams {
+            query: crate::query::parse_query(text).unwrap(),
+            page_size: limit,
+            offset,
+            filter: Filter::default(),
+            sort: Sort::Relevance,
+            highlight: Highlight::default(),
+            facets,
+            collapse_wire_copies: false,
+        }
+    }
+
     /// An index of the real schema with headlines and bodies made of a few
     /// words and filler, over three segments, with later parts and deletes.
     fn conjunction_index() -> (tantivy::Index, IndexFields) {
@@ -985,6 +1004,12 @@ mod tests {
                 if id % 23 == 5 {
                     document.add_u64(fields.later_part, 1);
                 }
+                let paper = format!("paper{}", next(5));
+                document.add_facet(fields.facets, tantivy::schema::Facet::from_path(["paper", &paper]));
+                for _ in 0..next(3) {
+                    let author = format!("author{}", next(40));
+                    document.add_facet(fields.facets, tantivy::schema::Facet::from_path(["author", &author]));
+                }
                 writer.add_document(document).unwrap();
             }
             writer.commit().unwrap();
@@ -1024,53 +1049,72 @@ mod tests {
         assert!(searcher.segment_readers().iter().all(|segment| segment.num_deleted_docs() > 0));
         let cancel = Cancellation::new();
         let mut compared = 0;
+        let mut facets_compared = 0;
         for text in
             ["经济 合作", "合作 经济", "农村 改革 发展", "技术 创新", "经济 经济", "经济 济南", "已经 合作 改革 创新"]
         {
             for (limit, offset) in [(10, 0), (5, 3), (1, 0), (50, 20), (2000, 0), (0, 0)] {
-                let params = SearchParams {
-                    query: crate::query::parse_query(text).unwrap(),
-                    page_size: limit,
-                    offset,
-                    filter: Filter::default(),
-                    sort: Sort::Relevance,
-                    highlight: Highlight::default(),
-                    facets: Vec::new(),
-                    collapse_wire_copies: false,
-                };
+                let facets = if limit == 10 { vec![FacetRoot::Paper, FacetRoot::Author] } else { Vec::new() };
+                let params = relevance_params(text, limit, offset, facets.clone());
                 let words = gram_conjunction(&fields, &params).expect("a conjunction of single-gram words");
                 let excluded = later_parts(&fields).weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
-                let (hits, total) =
-                    conjunction::top_and_count(&searcher, &words, HEADING_BOOST, &*excluded, limit, offset, &cancel)
-                        .unwrap();
+                let collector = facet_collector(&facets);
+                let (hits, total, counts) = conjunction::top_and_count(
+                    &searcher,
+                    &words,
+                    HEADING_BOOST,
+                    &*excluded,
+                    limit,
+                    offset,
+                    collector.as_ref(),
+                    &cancel,
+                )
+                .unwrap();
                 let built = build_query(&fields, &params).unwrap();
-                let (expected_hits, expected_total) = if limit == 0 {
-                    (Vec::new(), searcher.search(&*built.matching, &Count).unwrap())
+                let (expected_hits, expected_total, expected_facets) = if limit == 0 {
+                    (Vec::new(), searcher.search(&*built.matching, &Count).unwrap(), None)
                 } else {
                     let top = TopDocs::with_limit(limit).and_offset(offset);
-                    let (top, total, _) = collect(&searcher, &*built.matching, top, &[], &cancel).unwrap();
-                    (top, total)
+                    collect(&searcher, &*built.matching, top, &facets, &cancel).unwrap()
                 };
                 assert_eq!(total, expected_total, "{text}");
                 assert_same_ranking(&hits, &expected_hits, &format!("{text}, limit {limit}, offset {offset}"));
+                let counts = counts.map(|counts| facet_counts(&facets, counts));
+                assert_eq!(counts, expected_facets, "{text}");
+                if let Some(counts) = counts {
+                    assert!(counts.papers.len() > 1 && counts.authors.len() > 1, "{text}: {counts:?}");
+                    facets_compared += 1;
+                }
                 compared += hits.len();
             }
         }
         assert!(compared > 500, "{compared} hits compared");
+        assert_eq!(facets_compared, 7);
         // Not conjunctions of single-gram words: phrases, one character, fields, filters.
         for text in ["经济", "经济 OR 合作", "\"经济合作\" 改革", "经 合作", "title:经济 合作", "经济 -合作"]
         {
-            let params = SearchParams {
-                query: crate::query::parse_query(text).unwrap(),
-                page_size: 10,
-                offset: 0,
-                filter: Filter::default(),
-                sort: Sort::Relevance,
-                highlight: Highlight::default(),
-                facets: Vec::new(),
-                collapse_wire_copies: false,
-            };
+            let params = relevance_params(text, 10, 0, Vec::new());
             assert!(gram_conjunction(&fields, &params).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn single_words_count_facets_from_bits_as_the_full_query() {
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        let cancel = Cancellation::new();
+        let facets = vec![FacetRoot::Author, FacetRoot::Paper];
+        for text in ["经济", "合作", "农村", "创新", "济南", "报道"] {
+            let params = relevance_params(text, 10, 0, facets.clone());
+            assert!(single_gram_disjunction(&fields, &params).is_some(), "{text}");
+            let results = execute(&searcher, &fields, &params).unwrap();
+            let built = build_query(&fields, &params).unwrap();
+            let (_, total, expected) =
+                collect(&searcher, &*built.matching, TopDocs::with_limit(10), &facets, &cancel).unwrap();
+            assert_eq!(results.total_hits, total as u64, "{text}");
+            let counts = results.facets.unwrap();
+            assert_eq!(Some(&counts), expected.as_ref(), "{text}");
+            assert!(counts.papers.len() > 1 && counts.authors.len() > 1, "{text}: {counts:?}");
         }
     }
 
