@@ -42,6 +42,9 @@ enum Command {
         facets: bool,
         #[arg(long, default_value_t = 1000)]
         repeats: usize,
+        /// Also print the total and the first page's ids and scores (to compare builds).
+        #[arg(long)]
+        show_hits: bool,
     },
     /// Builds a new index from an ingested database (a kept bench database,
     /// say) and prints the index build figures, for profiling the build alone.
@@ -150,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
                 out.display()
             );
         }
-        Command::Profile { index_dir, query, facets, repeats } => {
+        Command::Profile { index_dir, query, facets, repeats, show_hits } => {
             let (index, _) = baokan_search::index::ArticleIndex::open(&index_dir, None)?;
             let query = baokan_bench::mix::BenchQuery {
                 facets,
@@ -163,6 +166,16 @@ async fn main() -> anyhow::Result<()> {
                 samples.push(started.elapsed());
             }
             println!("{}", baokan_bench::stats::Percentiles::of(&samples));
+            if show_hits {
+                let results = baokan_bench::inprocess::search(&index, &query)?;
+                println!("total {}", results.total_hits);
+                for hit in &results.hits {
+                    println!("{} {:.4}", hit.id, hit.score);
+                }
+                if let Some(facets) = &results.facets {
+                    println!("{facets:?}");
+                }
+            }
         }
         Command::Load { address, database_url, corpus_dir, repeats, seconds, clients } => {
             let pool =

@@ -48,12 +48,27 @@ pub struct ConjunctionWord {
     pub body_word: Term,
 }
 
-/// The conjunction's BM25 weights, from the whole index's statistics.
-struct WordWeights {
-    heading: Bm25Weight,
-    body: Bm25Weight,
-    heading_word: Bm25Weight,
-    body_word: Bm25Weight,
+/// A word's BM25 weights in its four fields, from the whole index's statistics.
+pub(crate) struct WordWeights {
+    pub(crate) heading: Bm25Weight,
+    pub(crate) body: Bm25Weight,
+    pub(crate) heading_word: Bm25Weight,
+    pub(crate) body_word: Bm25Weight,
+}
+
+impl WordWeights {
+    /// The weights of `word`, the headline's boosted by `heading_boost`.
+    pub(crate) fn new(searcher: &Searcher, word: &ConjunctionWord, heading_boost: Score) -> tantivy::Result<Self> {
+        let weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
+            Ok(Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?.boost_by(boost))
+        };
+        Ok(WordWeights {
+            heading: weight(&word.heading, heading_boost)?,
+            body: weight(&word.body, 1.0)?,
+            heading_word: weight(&word.heading_word, heading_boost)?,
+            body_word: weight(&word.body_word, 1.0)?,
+        })
+    }
 }
 
 /// The best hits of a conjunction, the number of hits, and their facet
@@ -74,19 +89,9 @@ pub fn top_and_count(
     facets: Option<&FacetTopCounts>,
     cancel: &Cancellation,
 ) -> tantivy::Result<TopCountFacets> {
-    let weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
-        Ok(Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?.boost_by(boost))
-    };
     let weights = words
         .iter()
-        .map(|word| {
-            Ok(WordWeights {
-                heading: weight(&word.heading, heading_boost)?,
-                body: weight(&word.body, 1.0)?,
-                heading_word: weight(&word.heading_word, heading_boost)?,
-                body_word: weight(&word.body_word, 1.0)?,
-            })
-        })
+        .map(|word| WordWeights::new(searcher, word, heading_boost))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let capacity = limit.saturating_add(offset);
     let segments: Vec<(SegmentOrdinal, &SegmentReader)> = searcher
@@ -119,14 +124,26 @@ pub fn top_and_count(
 }
 
 /// One term's postings with what scores them, advanced forward only.
-struct Leaf {
+pub(crate) struct Leaf {
     postings: Option<SegmentPostings>,
     fieldnorms: FieldNormReader,
     weight: Bm25Weight,
 }
 
 impl Leaf {
-    fn open(reader: &SegmentReader, term: &Term, weight: &Bm25Weight) -> tantivy::Result<Leaf> {
+    /// Every (document, score) of the term, in ascending order.
+    pub(crate) fn all(mut self) -> Vec<(DocId, Score)> {
+        let Some(postings) = self.postings.as_mut() else { return Vec::new() };
+        let mut all = Vec::with_capacity(postings.doc_freq() as usize);
+        let mut doc = postings.doc();
+        while doc != tantivy::TERMINATED {
+            all.push((doc, self.weight.score(self.fieldnorms.fieldnorm_id(doc), postings.term_freq())));
+            doc = postings.advance();
+        }
+        all
+    }
+
+    pub(crate) fn open(reader: &SegmentReader, term: &Term, weight: &Bm25Weight) -> tantivy::Result<Leaf> {
         let inverted = reader.inverted_index(term.field())?;
         let fieldnorms = reader
             .fieldnorms_readers()
@@ -140,7 +157,7 @@ impl Leaf {
     }
 
     /// The term's score in `doc`, if the document holds it (ask in ascending order).
-    fn score(&mut self, doc: DocId) -> Option<Score> {
+    pub(crate) fn score(&mut self, doc: DocId) -> Option<Score> {
         let postings = self.postings.as_mut()?;
         if postings.doc() < doc {
             postings.seek(doc);

@@ -24,7 +24,8 @@
 //! and a search counts only the roots it asks for: counting a hit is one
 //! slice read per root.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
@@ -382,45 +383,31 @@ impl SegmentCollector for SegmentFacetCounts {
     }
 }
 
-/// Counts above this share one bucket of [`largest_counts`]'s histogram.
-const HISTOGRAM_CAP: usize = 256;
-
 /// The `keep` largest non-zero counts as (offset, count), ties by lower
-/// offset (the dictionary's order, so by value). Finds the smallest count
-/// kept from a histogram first, so that a root with hundreds of thousands of
-/// values (authors, names) is read twice and never sorted.
+/// offset (the dictionary's order, so by value). One pass with a heap of the
+/// `keep` best so far: once it is full, nearly every value of a root with
+/// hundreds of thousands (authors, names) costs one comparison with its
+/// smallest count, and nothing is sorted or copied.
 fn largest_counts(counts: &[u32], keep: usize) -> Vec<(u64, u64)> {
-    let mut histogram = [0usize; HISTOGRAM_CAP + 1];
-    for &count in counts {
-        histogram[(count as usize).min(HISTOGRAM_CAP)] += 1;
+    if keep == 0 {
+        return Vec::new();
     }
-    // The smallest count kept: the largest one with at least `keep` values at or above it.
-    let mut at_or_above = 0;
-    let mut smallest = 1;
-    for count in (1..=HISTOGRAM_CAP).rev() {
-        at_or_above += histogram[count];
-        if at_or_above >= keep {
-            smallest = count;
-            break;
-        }
-    }
-    let mut kept: Vec<(u64, u64)> = Vec::with_capacity(keep.min(at_or_above));
-    let mut ties_left = keep.saturating_sub(at_or_above - histogram[smallest]);
+    // Smallest first: the lowest count, and among equal counts the highest offset.
+    let mut best: BinaryHeap<Reverse<(u32, Reverse<usize>)>> = BinaryHeap::with_capacity(keep + 1);
+    // A count must exceed this to enter: zero until the heap is full, then its smallest.
+    let mut floor = 0;
     for (offset, &count) in counts.iter().enumerate() {
-        let count = count as usize;
-        if count > smallest || (count == smallest && smallest == HISTOGRAM_CAP) {
-            kept.push((offset as u64, count as u64));
-        } else if count == smallest && ties_left > 0 {
-            ties_left -= 1;
-            kept.push((offset as u64, count as u64));
+        if count > floor {
+            if best.len() >= keep {
+                best.pop();
+            }
+            best.push(Reverse((count, Reverse(offset))));
+            if best.len() >= keep {
+                floor = best.peek().map_or(0, |Reverse((smallest, _))| *smallest);
+            }
         }
     }
-    if kept.len() > keep {
-        // Only when more than `keep` values share the top bucket.
-        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        kept.truncate(keep);
-    }
-    kept
+    best.into_iter().map(|Reverse((count, Reverse(offset)))| (offset as u64, u64::from(count))).collect()
 }
 
 /// Adds one to the count of each of the document's values under the root
@@ -481,7 +468,7 @@ mod tests {
             state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (state >> 33) % below
         };
-        // Mostly ties at 0 and 1, a few large counts, some past the histogram's cap.
+        // Mostly ties at 0 and 1, and a few large counts.
         for (values, top) in [(10, 3), (1000, 5), (5000, 40), (5000, 2000), (300, 1000)] {
             let counts: Vec<u32> =
                 (0..values).map(|_| if next(10) < 9 { next(3) as u32 } else { next(top) as u32 }).collect();
@@ -489,7 +476,7 @@ mod tests {
                 assert_eq!(sorted(largest_counts(&counts, keep)), reference(&counts, keep), "{values} {top} {keep}");
             }
         }
-        // More values past the cap than kept.
+        // Many large counts, in ties.
         let counts: Vec<u32> = (0..50).map(|n| 300 + n % 7).collect();
         assert_eq!(sorted(largest_counts(&counts, 10)), reference(&counts, 10));
     }

@@ -91,7 +91,8 @@ impl SegmentTop {
         }
     }
 
-    fn skips(&self, doc: DocId) -> bool {
+    /// Whether `doc` is excluded or deleted (never offered).
+    pub(crate) fn skips(&self, doc: DocId) -> bool {
         self.excluded.contains(doc) || self.alive.as_ref().is_some_and(|alive| alive.is_deleted(doc))
     }
 
@@ -110,6 +111,11 @@ impl SegmentTop {
             }
         }
         self.threshold()
+    }
+
+    /// How many hits the heap keeps.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// Whether the heap holds its `capacity` hits.

@@ -20,6 +20,7 @@ use crate::conjunction::{self, ConjunctionWord};
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::facet_counts::{largest, FacetTopCounts};
+use crate::headline_first;
 use crate::highlight::Highlighter;
 use crate::parallel;
 use crate::query::{QueryField, QueryNode};
@@ -376,7 +377,7 @@ fn single_gram_word(fields: &IndexFields, text: &str) -> Option<(String, usize)>
 /// headline boosted). It scores every document as the full query does, and
 /// matches the same documents, since a jieba word equal to the gram implies
 /// the gram. tantivy ranks such a disjunction with block-max WAND.
-fn single_gram_disjunction(fields: &IndexFields, params: &SearchParams) -> Option<(BooleanQuery, String)> {
+fn single_gram_disjunction(fields: &IndexFields, params: &SearchParams) -> Option<(BooleanQuery, String, usize)> {
     if params.sort != Sort::Relevance || params.filter != Filter::default() {
         return None;
     }
@@ -391,7 +392,17 @@ fn single_gram_disjunction(fields: &IndexFields, params: &SearchParams) -> Optio
         clauses.push(Box::new(BoostQuery::new(term(fields.heading_words), HEADING_BOOST)));
         clauses.push(term(fields.body_words));
     }
-    Some((wand_disjunction(clauses), gram))
+    Some((wand_disjunction(clauses), gram, words))
+}
+
+/// A single-gram word's terms in the four fields it is matched and ranked in.
+fn word_terms(fields: &IndexFields, gram: &str) -> ConjunctionWord {
+    ConjunctionWord {
+        heading: Term::from_field_text(fields.heading_grams, gram),
+        body: Term::from_field_text(fields.body, gram),
+        heading_word: Term::from_field_text(fields.heading_words, gram),
+        body_word: Term::from_field_text(fields.body_words, gram),
+    }
 }
 
 /// For an AND of two or more words that are each one gram and one jieba
@@ -412,12 +423,7 @@ fn gram_conjunction(fields: &IndexFields, params: &SearchParams) -> Option<Vec<C
         .map(|part| {
             let QueryNode::Term { field: QueryField::Any, text, .. } = part else { return None };
             let (gram, 1) = single_gram_word(fields, text)? else { return None };
-            Some(ConjunctionWord {
-                heading: Term::from_field_text(fields.heading_grams, &gram),
-                body: Term::from_field_text(fields.body, &gram),
-                heading_word: Term::from_field_text(fields.heading_words, &gram),
-                body_word: Term::from_field_text(fields.body_words, &gram),
-            })
+            Some(word_terms(fields, &gram))
         })
         .collect()
 }
@@ -611,10 +617,29 @@ fn execute_inner(
                 )?;
                 (top, total, counts.map(|counts| facet_counts(&params.facets, counts)))
             }
-            (None, Some((ranking, gram))) => {
+            (None, Some((ranking, gram, words))) => {
                 let excluded = || later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher));
-                let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
-                let top = parallel::search(searcher, &ranking, &Cancellable::new(pruned, cancel))?;
+                let top = match words {
+                    1 => {
+                        let word = word_terms(fields, &gram);
+                        let wand = ranking.weight(EnableScoring::enabled_from_searcher(searcher))?;
+                        headline_first::top(
+                            searcher,
+                            &word,
+                            HEADING_BOOST,
+                            &*excluded()?,
+                            &*wand,
+                            limit,
+                            offset,
+                            cancel,
+                        )?
+                        .0
+                    }
+                    _ => {
+                        let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
+                        parallel::search(searcher, &ranking, &Cancellable::new(pruned, cancel))?
+                    }
+                };
                 let heading = Term::from_field_text(fields.heading_grams, &gram);
                 let body = Term::from_field_text(fields.body, &gram);
                 let (total, facets) = match facet_collector(&params.facets) {
@@ -1096,6 +1121,43 @@ mod tests {
             let params = relevance_params(text, 10, 0, Vec::new());
             assert!(gram_conjunction(&fields, &params).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn single_words_ranked_from_headlines_first_rank_as_wand() {
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        let cancel = Cancellation::new();
+        let (mut compared, mut segments, mut fallbacks) = (0, 0, 0);
+        for text in ["经济", "合作", "农村", "改革", "创新", "济南", "报道", "城市"] {
+            for (limit, offset) in [(10, 0), (5, 3), (1, 0), (50, 20), (2000, 0), (0, 0)] {
+                let params = relevance_params(text, limit, offset, Vec::new());
+                let (ranking, gram, 1) = single_gram_disjunction(&fields, &params).expect("one word") else {
+                    panic!("{text}: one jieba word")
+                };
+                let excluded = later_parts(&fields).weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
+                let wand = ranking.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+                let word = word_terms(&fields, &gram);
+                let (hits, fell_back) =
+                    headline_first::top(&searcher, &word, HEADING_BOOST, &*excluded, &*wand, limit, offset, &cancel)
+                        .unwrap();
+                let pruned = PrunedTopDocs::new(
+                    limit,
+                    offset,
+                    later_parts(&fields).weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap(),
+                );
+                let expected = searcher.search(&ranking, &pruned).unwrap();
+                assert_same_ranking(&hits, &expected, &format!("{text}, limit {limit}, offset {offset}"));
+                compared += hits.len();
+                if limit > 0 {
+                    segments += searcher.segment_readers().len();
+                    fallbacks += fell_back;
+                }
+            }
+        }
+        assert!(compared > 500, "{compared} hits compared");
+        // Both ways were taken: ranked from headlines alone, and by WAND.
+        assert!(fallbacks > 0 && fallbacks < segments / 2, "{fallbacks} of {segments} segments by WAND");
     }
 
     #[test]
