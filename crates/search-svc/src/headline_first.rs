@@ -83,7 +83,7 @@ pub fn top(
                 return Ok((top.into_hits(), false));
             }
             // Body-only hits may reach the page: tantivy's WAND ranks the segment.
-            let mut top = SegmentTop::new(ordinal, capacity, DocBits::matching(reader, excluded)?, reader);
+            top.clear();
             wand.for_each_pruning(Score::MIN, reader, &mut |doc, score| top.offer(doc, score))?;
             Ok((top.into_hits(), true))
         },

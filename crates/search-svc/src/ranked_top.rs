@@ -113,6 +113,11 @@ impl SegmentTop {
         self.threshold()
     }
 
+    /// Forgets the hits offered so far (the exclusions stay).
+    pub(crate) fn clear(&mut self) {
+        self.heap.clear();
+    }
+
     /// How many hits the heap keeps.
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
