@@ -164,4 +164,19 @@ mod regressions {
         let column = page.articles[0].column.as_deref().unwrap_or_default();
         assert!(column.contains("新华社北京2月3日电") && column.contains("本报讯"), "{column:?}");
     }
+
+    /// A markdown headline directly over a bold column label (same text box,
+    /// no body under them) keeps its text: the label does not swallow it.
+    #[test]
+    fn a_markdown_headline_over_a_bold_label_is_kept() {
+        for page in ["# 。（记者 王 志 敏）\r\n**新华社北京2月3日电**", "# 标题（记者 王志敏）\n**专栏**\n正文。"]
+        {
+            assert_eq!(lost_body_character(page), None, "{page:?}");
+            let kept = kept_text(page);
+            assert!(kept.contains("王") && kept.contains("敏"), "{page:?} kept {kept:?}");
+        }
+        let page = parse_page("# 标题（记者 王志敏）\n**专栏**\n正文。");
+        assert_eq!(page.articles[0].column.as_deref(), Some("专栏"));
+        assert!(page.articles[0].title.as_deref().is_some_and(|t| t.starts_with("标题")), "{:?}", page.articles);
+    }
 }

@@ -206,11 +206,14 @@ impl ElementBuilder {
         }
     }
 
-    /// A label absorbs the heading lines printed in the same text box (a
-    /// column banner such as a slogan or a sponsor line).
+    /// A label absorbs the plain heading lines printed in the same text box
+    /// (a column banner such as a slogan or a sponsor line). A markdown
+    /// heading is the extractor's own word that a line is a headline: it is
+    /// never absorbed, so its text is not lost.
     fn push_label(&mut self, text: String, absorb_previous: bool) {
         if let Some(Element::Headings(lines)) = self.elements.last() {
-            if lines.len() <= 2 && absorb_previous {
+            let banner = lines.len() <= 2 && lines.iter().all(|line| line.level.is_none());
+            if banner && absorb_previous {
                 self.elements.pop();
             }
         }
