@@ -36,7 +36,7 @@ pub fn search(index: &ArticleIndex, query: &BenchQuery) -> anyhow::Result<Search
         page_size: PAGE_SIZE,
         offset: 0,
         filter: filter_of(query),
-        sort: Sort::Relevance,
+        sort: if query.newest_first { Sort::DateDescending } else { Sort::Relevance },
         highlight: Highlight::default(),
         facets: if query.facets { FacetRoot::parse_request(true, &bench_facets())? } else { Vec::new() },
         collapse_wire_copies: false,
@@ -80,6 +80,7 @@ pub fn grpc_request(query: &BenchQuery) -> proto::SearchRequest {
             snippet_chars: 120,
         }),
         facet_fields: if query.facets { bench_facets() } else { Vec::new() },
+        sort: if query.newest_first { proto::SortOrder::DateDesc as i32 } else { proto::SortOrder::Relevance as i32 },
         ..Default::default()
     }
 }

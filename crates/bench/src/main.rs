@@ -45,6 +45,18 @@ enum Command {
         /// Also print the total and the first page's ids and scores (to compare builds).
         #[arg(long)]
         show_hits: bool,
+        /// Only this paper's articles (a filtered search, as the mix's).
+        #[arg(long)]
+        paper: Option<String>,
+        /// Only articles of this day (YYYY-MM-DD) or later.
+        #[arg(long)]
+        date_from: Option<chrono::NaiveDate>,
+        /// Only articles of this day (YYYY-MM-DD) or earlier.
+        #[arg(long)]
+        date_to: Option<chrono::NaiveDate>,
+        /// Newest issue first instead of best match first.
+        #[arg(long)]
+        newest_first: bool,
     },
     /// Builds a new index from an ingested database (a kept bench database,
     /// say) and prints the index build figures, for profiling the build alone.
@@ -153,10 +165,14 @@ async fn main() -> anyhow::Result<()> {
                 out.display()
             );
         }
-        Command::Profile { index_dir, query, facets, repeats, show_hits } => {
+        Command::Profile { index_dir, query, facets, repeats, show_hits, paper, date_from, date_to, newest_first } => {
             let (index, _) = baokan_search::index::ArticleIndex::open(&index_dir, None)?;
             let query = baokan_bench::mix::BenchQuery {
                 facets,
+                paper,
+                date_from,
+                date_to,
+                newest_first,
                 ..baokan_bench::mix::BenchQuery::words(Default::default(), &[&query])
             };
             let mut samples = Vec::with_capacity(repeats);

@@ -51,6 +51,8 @@ pub struct BenchQuery {
     pub date_to: Option<NaiveDate>,
     pub facets: bool,
     pub highlight: bool,
+    /// Newest issue first instead of best match first (not in the mix; `profile --newest-first`).
+    pub newest_first: bool,
 }
 
 impl BenchQuery {
@@ -65,6 +67,7 @@ impl BenchQuery {
             date_to: None,
             facets: false,
             highlight: false,
+            newest_first: false,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The best hits and the count of an AND of words that are each one gram
 //! (two Han characters, or a Latin or digit run) searched in headline and
-//! body, by relevance, with no filter: the shape of most two-word searches;
-//! with facet counts of the same hits when asked.
+//! body, by relevance, within an optional filter: the shape of most
+//! two-word searches, and of a word searched in one paper or period; with
+//! facet counts of the same hits when asked.
 //!
 //! tantivy runs such a query as the intersection of one union per word
 //! (headline or body postings), and scores every hit through a further union
@@ -10,8 +11,8 @@
 //! Here, per segment:
 //! 1. each word's headline and body postings are decoded a block at a time
 //!    into bit sets; the intersection over the words of their unions, less
-//!    later parts of continued stories and deleted documents, is the set of
-//!    hits, its size the count, and the facets (when asked) are counted from
+//!    later parts of continued stories and deleted documents, and within the
+//!    filter's documents (matched once per segment), is the set of hits, its size the count, and the facets (when asked) are counted from
 //!    its bits;
 //! 2. hits with a word in the headline (grams or jieba words) are scored
 //!    first, with the same leaves and weights as tantivy's nested query, and
@@ -75,51 +76,76 @@ impl WordWeights {
 /// counts when asked.
 pub type TopCountFacets = (Vec<(Score, DocAddress)>, usize, Option<RootCounts>);
 
+/// What makes a search's hits: documents holding every word in headline or
+/// body, never those `excluded` matches (later parts), and only those
+/// `required` matches (a filter, matched without scoring) when given.
+pub struct HitSet<'a> {
+    pub words: &'a [ConjunctionWord],
+    pub excluded: &'a dyn Weight,
+    pub required: Option<&'a dyn Weight>,
+}
+
+impl HitSet<'_> {
+    /// The words' BM25 weights, the headline's boosted by `heading_boost`.
+    pub(crate) fn weights(&self, searcher: &Searcher, heading_boost: Score) -> tantivy::Result<Vec<WordWeights>> {
+        self.words.iter().map(|word| WordWeights::new(searcher, word, heading_boost)).collect()
+    }
+
+    /// Segment by segment (in parallel): the hit set and the documents with
+    /// a word in the headline, given to `rank` for the segment's best hits;
+    /// returns every segment's best hits, the number of hits, and their
+    /// counts by `facets` when given.
+    pub(crate) fn rank_segments<T: Send>(
+        &self,
+        searcher: &Searcher,
+        facets: Option<&FacetTopCounts>,
+        cancel: &Cancellation,
+        rank: impl Fn(&SegmentReader, SegmentOrdinal, DocBits, DocBits) -> tantivy::Result<Vec<T>> + Sync,
+    ) -> tantivy::Result<(Vec<T>, usize, Option<RootCounts>)> {
+        let segments = searcher.segment_readers().iter().enumerate();
+        let per_segment = crate::parallel::executor().map(
+            |(ordinal, reader): (usize, &SegmentReader)| {
+                cancel.check()?;
+                let ordinal = ordinal as SegmentOrdinal;
+                let (hits, in_heading) = segment_hits(reader, self.words, self.excluded, self.required)?;
+                let counts = facets.map(|facets| facets.count_segment_hits(ordinal, reader, &hits)).transpose()?;
+                let count = hits.len();
+                Ok((rank(reader, ordinal, hits, in_heading)?, count, counts))
+            },
+            segments,
+        )?;
+        let mut total = 0usize;
+        let mut best = Vec::new();
+        let mut facet_fruits = Vec::new();
+        for (segment_best, count, counts) in per_segment {
+            total += count as usize;
+            best.extend(segment_best);
+            facet_fruits.extend(counts);
+        }
+        let counts = facets.map(|facets| facets.merge_fruits(facet_fruits)).transpose()?;
+        Ok((best, total, counts))
+    }
+}
+
 /// The best `limit` hits after `offset` (best first; ties: lower address
 /// first, as `TopDocs`), the number of hits, and the hits' counts by
 /// `facets` when given.
-#[allow(clippy::too_many_arguments)]
 pub fn top_and_count(
     searcher: &Searcher,
-    words: &[ConjunctionWord],
+    hit_set: &HitSet,
     heading_boost: Score,
-    excluded: &dyn Weight,
     limit: usize,
     offset: usize,
     facets: Option<&FacetTopCounts>,
     cancel: &Cancellation,
 ) -> tantivy::Result<TopCountFacets> {
-    let weights = words
-        .iter()
-        .map(|word| WordWeights::new(searcher, word, heading_boost))
-        .collect::<tantivy::Result<Vec<_>>>()?;
+    let weights = hit_set.weights(searcher, heading_boost)?;
     let capacity = limit.saturating_add(offset);
-    let segments: Vec<(SegmentOrdinal, &SegmentReader)> = searcher
-        .segment_readers()
-        .iter()
-        .enumerate()
-        .map(|(ordinal, reader)| (ordinal as SegmentOrdinal, reader))
-        .collect();
-    let per_segment = crate::parallel::executor().map(
-        |(ordinal, reader): (SegmentOrdinal, &SegmentReader)| {
-            cancel.check()?;
-            let (hits, top) = segment_hits(reader, words, excluded)?;
-            let counts = facets.map(|facets| facets.count_segment_hits(ordinal, reader, &hits)).transpose()?;
-            let count = hits.len();
-            Ok((segment_top(reader, ordinal, words, &weights, hits, top, capacity)?, count, counts))
-        },
-        segments.into_iter(),
-    )?;
-    let mut total = 0usize;
-    let mut hits: Vec<(Score, DocAddress)> = Vec::new();
-    let mut facet_fruits = Vec::new();
-    for (segment_hits, count, counts) in per_segment {
-        total += count as usize;
-        hits.extend(segment_hits);
-        facet_fruits.extend(counts);
-    }
+    let (mut hits, total, counts) =
+        hit_set.rank_segments(searcher, facets, cancel, |reader, ordinal, hits, in_heading| {
+            segment_top(reader, ordinal, hit_set.words, &weights, hits, in_heading, capacity)
+        })?;
     hits.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let counts = facets.map(|facets| facets.merge_fruits(facet_fruits)).transpose()?;
     Ok((hits.into_iter().skip(offset).take(limit).collect(), total, counts))
 }
 
@@ -177,7 +203,7 @@ struct WordLeaves {
 /// Every word's leaves in one segment, and the order in which tantivy's
 /// intersection adds the words' headline-or-body scores there (by the
 /// longer of the two posting lists, shortest first, as it orders its parts).
-struct SegmentLeaves {
+pub(crate) struct SegmentLeaves {
     words: Vec<WordLeaves>,
     intersection_order: Vec<usize>,
     /// Each word's headline-or-body score in the document being scored.
@@ -185,7 +211,11 @@ struct SegmentLeaves {
 }
 
 impl SegmentLeaves {
-    fn open(reader: &SegmentReader, words: &[ConjunctionWord], weights: &[WordWeights]) -> tantivy::Result<Self> {
+    pub(crate) fn open(
+        reader: &SegmentReader,
+        words: &[ConjunctionWord],
+        weights: &[WordWeights],
+    ) -> tantivy::Result<Self> {
         let mut leaves = Vec::with_capacity(words.len());
         let mut sizes = Vec::with_capacity(words.len());
         for (word, weight) in words.iter().zip(weights) {
@@ -209,7 +239,7 @@ impl SegmentLeaves {
     /// (intersection of the words' headline-or-body unions) + (union of the
     /// jieba leaves, in query order). `in_heading`: whether the document may
     /// hold a word in its headline (if not, the headline leaves are not read).
-    fn score(&mut self, doc: DocId, in_heading: bool) -> Score {
+    pub(crate) fn score(&mut self, doc: DocId, in_heading: bool) -> Score {
         for (word, slot) in self.words.iter_mut().zip(&mut self.unions) {
             let mut union: Score = 0.0;
             if in_heading {
@@ -243,11 +273,13 @@ impl SegmentLeaves {
 }
 
 /// A segment's hits (every word in headline or body, not excluded, not
-/// deleted), and the documents with a word in the headline.
+/// deleted, `required` when given), and the documents with a word in the
+/// headline.
 fn segment_hits(
     reader: &SegmentReader,
     words: &[ConjunctionWord],
     excluded: &dyn Weight,
+    required: Option<&dyn Weight>,
 ) -> tantivy::Result<(DocBits, DocBits)> {
     let max_doc = reader.max_doc();
     // 1. The hits: every word in headline or body (bits past the last
@@ -264,6 +296,9 @@ fn segment_hits(
         in_heading.add_postings(reader, &word.heading_word)?;
     }
     hits.remove_matches(reader, excluded)?;
+    if let Some(required) = required {
+        hits.intersect(&DocBits::matching(reader, required)?);
+    }
     hits.remove_deleted(reader);
     Ok((hits, in_heading))
 }

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod cancel;
 pub mod checksum;
 pub mod conjunction;
+pub mod day_sorted;
+mod day_table;
 pub mod dictionary;
 mod doc_bits;
 pub mod document;

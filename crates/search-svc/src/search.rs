@@ -8,7 +8,8 @@ use base64::Engine;
 use chrono::{Datelike, NaiveDate};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::document::Value;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -16,10 +17,11 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument
 
 use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
 use crate::cancel::{Cancellable, Cancellation};
-use crate::conjunction::{self, ConjunctionWord};
+use crate::conjunction::{self, ConjunctionWord, HitSet};
+use crate::day_sorted;
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
-use crate::facet_counts::{largest, FacetTopCounts};
+use crate::facet_counts::{largest, FacetTopCounts, RootCounts};
 use crate::headline_first;
 use crate::highlight::Highlighter;
 use crate::parallel;
@@ -407,17 +409,27 @@ fn word_terms(fields: &IndexFields, gram: &str) -> ConjunctionWord {
 
 /// For an AND of two or more words that are each one gram and one jieba
 /// word (see [`single_gram_word`]) searched in headline and body, by
-/// relevance, with no filter: the words, for
+/// relevance, or one such word within a filter: the words, for
 /// [`conjunction::top_and_count`], which ranks and counts them as the full
-/// query would.
+/// query would. (One word with no filter is ranked by
+/// [`headline_first::top`] instead, which reads less.)
 fn gram_conjunction(fields: &IndexFields, params: &SearchParams) -> Option<Vec<ConjunctionWord>> {
-    if params.sort != Sort::Relevance || params.filter != Filter::default() {
+    let one_word = matches!(params.query, QueryNode::Term { .. });
+    if params.sort != Sort::Relevance || (one_word && params.filter == Filter::default()) {
         return None;
     }
-    let QueryNode::And(parts) = &params.query else { return None };
-    if parts.len() < 2 {
-        return None;
-    }
+    gram_words(fields, &params.query)
+}
+
+/// The words of a query that is one word, or an AND of words, each one
+/// gram and one jieba word (see [`single_gram_word`]) searched in headline
+/// and body; `None` for any other query.
+fn gram_words(fields: &IndexFields, query: &QueryNode) -> Option<Vec<ConjunctionWord>> {
+    let parts = match query {
+        QueryNode::And(parts) if parts.len() >= 2 => parts.as_slice(),
+        single @ QueryNode::Term { .. } => std::slice::from_ref(single),
+        _ => return None,
+    };
     parts
         .iter()
         .map(|part| {
@@ -522,7 +534,16 @@ fn exact_query(field: Field, text: &str) -> Option<Box<dyn Query>> {
     })
 }
 
-/// The filter as required clauses.
+/// The filter as one query (no clause: `None`), for the paths that match
+/// documents without tantivy's query tree.
+fn filter_query(fields: &IndexFields, filter: &Filter) -> Option<BooleanQuery> {
+    let clauses = filter_clauses(fields, filter);
+    (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
+}
+
+/// The filter as required clauses. They select and never rank: each scores
+/// zero, so a hit scores the same whatever the filter (a paper's term would
+/// otherwise add its own idf, ranking the hits of rarer papers higher).
 fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn Query>)> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let any_of = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
@@ -562,6 +583,9 @@ fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn 
         clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
     }
     clauses
+        .into_iter()
+        .map(|(occur, query)| (occur, Box::new(ConstScoreQuery::new(query, 0.0)) as Box<dyn Query>))
+        .collect()
 }
 
 /// Runs a search on a searcher (blocking: call from a blocking task).
@@ -602,21 +626,9 @@ fn execute_inner(
     let top = TopDocs::with_limit(limit).and_offset(offset);
     let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, Option<FacetCounts>) = match params.sort {
         Sort::Relevance => match (gram_conjunction(fields, params), single_gram_disjunction(fields, params)) {
-            (Some(words), _) => {
-                let excluded = later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher))?;
-                let facets = facet_collector(&params.facets);
-                let (top, total, counts) = conjunction::top_and_count(
-                    searcher,
-                    &words,
-                    HEADING_BOOST,
-                    &*excluded,
-                    limit,
-                    offset,
-                    facets.as_ref(),
-                    cancel,
-                )?;
-                (top, total, counts.map(|counts| facet_counts(&params.facets, counts)))
-            }
+            (Some(words), _) => bit_set_search(searcher, fields, params, &words, |hit_set, facets| {
+                conjunction::top_and_count(searcher, hit_set, HEADING_BOOST, limit, offset, facets, cancel)
+            })?,
             (None, Some((ranking, gram, words))) => {
                 let excluded = || later_parts(fields).weight(EnableScoring::disabled_from_searcher(searcher));
                 let top = match words {
@@ -656,20 +668,10 @@ fn execute_inner(
         },
         Sort::DateDescending | Sort::DateAscending => {
             let ascending = params.sort == Sort::DateAscending;
-            let by_date = top.tweak_score(move |segment: &SegmentReader| {
-                let days = segment.fast_fields().i64("issue_day").ok();
-                move |doc: DocId, score: Score| {
-                    let day = days.as_ref().and_then(|column| column.first(doc)).unwrap_or(0);
-                    // Undated articles last either way; within a day, best match first.
-                    let key = match (day, ascending) {
-                        (0, _) => i64::MIN,
-                        (day, true) => -day,
-                        (day, false) => day,
-                    };
-                    (key, score)
-                }
-            });
-            let (top, total, facets) = collect(searcher, &*built.matching, by_date, &params.facets, cancel)?;
+            let (top, total, facets) = match gram_words(fields, &params.query) {
+                Some(words) => by_day_from_bits(searcher, fields, params, &words, (limit, offset), cancel)?,
+                None => collect_by_day(searcher, &*built.matching, top, ascending, &params.facets, cancel)?,
+            };
             (top.into_iter().map(|((_, score), address)| (score, address)).collect(), total, facets)
         }
     };
@@ -708,6 +710,61 @@ fn execute_inner(
 
 /// Top documents with their sort keys, the total, and facet counts when asked.
 type Collected<S> = (Vec<(S, DocAddress)>, usize, Option<FacetCounts>);
+
+/// Runs `rank` (a page and count from bit sets: [`conjunction::top_and_count`]
+/// or [`day_sorted::top_and_count`]) on the hit set of `words` within the
+/// request's filter, with the request's facets.
+fn bit_set_search<T>(
+    searcher: &Searcher,
+    fields: &IndexFields,
+    params: &SearchParams,
+    words: &[ConjunctionWord],
+    rank: impl FnOnce(&HitSet, Option<&FacetTopCounts>) -> tantivy::Result<(Vec<T>, usize, Option<RootCounts>)>,
+) -> Result<(Vec<T>, usize, Option<FacetCounts>), SearchError> {
+    let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let excluded = later_parts(fields).weight(unscored)?;
+    let required = filter_query(fields, &params.filter).map(|filter| filter.weight(unscored)).transpose()?;
+    let hit_set = HitSet { words, excluded: &*excluded, required: required.as_deref() };
+    let facets = facet_collector(&params.facets);
+    let (top, total, counts) = rank(&hit_set, facets.as_ref())?;
+    Ok((top, total, counts.map(|counts| facet_counts(&params.facets, counts))))
+}
+
+/// The page by issue day (see [`day_sorted::top_and_count`]) of `words`
+/// within the request's filter, `(limit, offset)` as the caller widened them.
+fn by_day_from_bits(
+    searcher: &Searcher,
+    fields: &IndexFields,
+    params: &SearchParams,
+    words: &[ConjunctionWord],
+    (limit, offset): (usize, usize),
+    cancel: &Cancellation,
+) -> Result<Collected<(i64, Score)>, SearchError> {
+    let ascending = params.sort == Sort::DateAscending;
+    bit_set_search(searcher, fields, params, words, |hit_set, facets| {
+        day_sorted::top_and_count(searcher, hit_set, HEADING_BOOST, ascending, limit, offset, facets, cancel)
+    })
+}
+
+/// Collects the page by issue day (see [`day_sorted::day_key`]), best match
+/// first within a day, with the query's scorers.
+fn collect_by_day(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: TopDocs,
+    ascending: bool,
+    facets: &[FacetRoot],
+    cancel: &Cancellation,
+) -> Result<Collected<(i64, Score)>, SearchError> {
+    let by_day = top.tweak_score(move |segment: &SegmentReader| {
+        let days = segment.fast_fields().i64("issue_day").ok();
+        move |doc: DocId, score: Score| {
+            let day = days.as_ref().and_then(|column| column.first(doc)).unwrap_or(0);
+            (day_sorted::day_key(day, ascending), score)
+        }
+    });
+    collect(searcher, query, by_day, facets, cancel)
+}
 
 /// Collects the top documents, the total and (when asked) facet counts in one pass.
 fn collect<C, S>(
@@ -1031,6 +1088,14 @@ mod tests {
                 }
                 let paper = format!("paper{}", next(5));
                 document.add_facet(fields.facets, tantivy::schema::Facet::from_path(["paper", &paper]));
+                document.add_text(fields.paper_name, &paper);
+                // Days of 2000–2009, a few on one day, some undated (day 0).
+                let day = match id % 17 {
+                    0 => 0,
+                    1 => 731_000,
+                    _ => 730_120 + next(3_650) as i64,
+                };
+                document.add_i64(fields.issue_day, day);
                 for _ in 0..next(3) {
                     let author = format!("author{}", next(40));
                     document.add_facet(fields.facets, tantivy::schema::Facet::from_path(["author", &author]));
@@ -1075,25 +1140,33 @@ mod tests {
         let cancel = Cancellation::new();
         let mut compared = 0;
         let mut facets_compared = 0;
-        for text in
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let papers = vec!["paper1".to_string(), "paper3".to_string()];
+        let filters = [
+            Filter::default(),
+            Filter { papers: papers.clone(), ..Filter::default() },
+            Filter { date_from: date(2003, 1, 1), date_to: date(2006, 6, 30), ..Filter::default() },
+            Filter { papers: vec!["paper2".into()], date_from: date(2005, 1, 1), ..Filter::default() },
+        ];
+        let mut filtered_hits = 0;
+        let cases =
             ["经济 合作", "合作 经济", "农村 改革 发展", "技术 创新", "经济 经济", "经济 济南", "已经 合作 改革 创新"]
-        {
+                .into_iter()
+                .map(|text| (text, Filter::default()))
+                .chain(
+                    ["经济", "改革", "经济 合作", "农村 改革 发展"]
+                        .into_iter()
+                        .flat_map(|text| filters[1..].iter().map(move |filter| (text, filter.clone()))),
+                );
+        for (text, filter) in cases {
             for (limit, offset) in [(10, 0), (5, 3), (1, 0), (50, 20), (2000, 0), (0, 0)] {
                 let facets = if limit == 10 { vec![FacetRoot::Paper, FacetRoot::Author] } else { Vec::new() };
-                let params = relevance_params(text, limit, offset, facets.clone());
+                let params =
+                    SearchParams { filter: filter.clone(), ..relevance_params(text, limit, offset, facets.clone()) };
                 let words = gram_conjunction(&fields, &params).expect("a conjunction of single-gram words");
-                let excluded = later_parts(&fields).weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
-                let collector = facet_collector(&facets);
-                let (hits, total, counts) = conjunction::top_and_count(
-                    &searcher,
-                    &words,
-                    HEADING_BOOST,
-                    &*excluded,
-                    limit,
-                    offset,
-                    collector.as_ref(),
-                    &cancel,
-                )
+                let (hits, total, counts) = bit_set_search(&searcher, &fields, &params, &words, |hit_set, facets| {
+                    conjunction::top_and_count(&searcher, hit_set, HEADING_BOOST, limit, offset, facets, &cancel)
+                })
                 .unwrap();
                 let built = build_query(&fields, &params).unwrap();
                 let (expected_hits, expected_total, expected_facets) = if limit == 0 {
@@ -1102,24 +1175,122 @@ mod tests {
                     let top = TopDocs::with_limit(limit).and_offset(offset);
                     collect(&searcher, &*built.matching, top, &facets, &cancel).unwrap()
                 };
-                assert_eq!(total, expected_total, "{text}");
-                assert_same_ranking(&hits, &expected_hits, &format!("{text}, limit {limit}, offset {offset}"));
-                let counts = counts.map(|counts| facet_counts(&facets, counts));
-                assert_eq!(counts, expected_facets, "{text}");
+                let what = format!("{text}, {filter:?}, limit {limit}, offset {offset}");
+                assert_eq!(total, expected_total, "{what}");
+                assert_same_ranking(&hits, &expected_hits, &what);
+                assert_eq!(counts, expected_facets, "{what}");
                 if let Some(counts) = counts {
-                    assert!(counts.papers.len() > 1 && counts.authors.len() > 1, "{text}: {counts:?}");
+                    assert!(counts.authors.len() > 1, "{what}: {counts:?}");
                     facets_compared += 1;
                 }
                 compared += hits.len();
+                if filter != Filter::default() {
+                    filtered_hits += hits.len();
+                    // The filter really narrowed the hits.
+                    let unfiltered = searcher
+                        .search(
+                            &*build_query(&fields, &relevance_params(text, 1, 0, Vec::new())).unwrap().matching,
+                            &Count,
+                        )
+                        .unwrap();
+                    assert!(total > 0 && total < unfiltered, "{what}: {total} of {unfiltered}");
+                }
             }
         }
-        assert!(compared > 500, "{compared} hits compared");
-        assert_eq!(facets_compared, 7);
+        assert!(compared > 1000, "{compared} hits compared");
+        assert!(filtered_hits > 500, "{filtered_hits} filtered hits compared");
+        assert_eq!(facets_compared, 7 + 4 * 3);
         // Not conjunctions of single-gram words: phrases, one character, fields, filters.
         for text in ["经济", "经济 OR 合作", "\"经济合作\" 改革", "经 合作", "title:经济 合作", "经济 -合作"]
         {
             let params = relevance_params(text, 10, 0, Vec::new());
             assert!(gram_conjunction(&fields, &params).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_filter_selects_hits_without_changing_their_scores() {
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        let cancel = Cancellation::new();
+        let filter = Filter { papers: vec!["paper1".into(), "paper3".into()], ..Filter::default() };
+        // A phrase and an OR take the nested query with the filter's clauses.
+        for text in ["\"经济合作\"", "经济 OR 改革"] {
+            let unfiltered = relevance_params(text, 2000, 0, Vec::new());
+            let filtered = SearchParams { filter: filter.clone(), ..unfiltered.clone() };
+            assert!(gram_words(&fields, &filtered.query).is_none(), "{text}");
+            let run = |params: &SearchParams| {
+                let built = build_query(&fields, params).unwrap();
+                collect(&searcher, &*built.matching, TopDocs::with_limit(2000), &[], &cancel).unwrap().0
+            };
+            let all: std::collections::HashMap<DocAddress, Score> =
+                run(&unfiltered).into_iter().map(|(score, address)| (address, score)).collect();
+            let selected = run(&filtered);
+            assert!(!selected.is_empty() && selected.len() < all.len(), "{text}: {} of {}", selected.len(), all.len());
+            for (score, address) in selected {
+                assert_eq!(all.get(&address), Some(&score), "{text}: {address:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn day_sorted_searches_of_single_gram_words_sort_as_the_full_query() {
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        let cancel = Cancellation::new();
+        let filters = [
+            Filter::default(),
+            Filter { papers: vec!["paper1".into(), "paper3".into()], ..Filter::default() },
+            Filter { date_from: NaiveDate::from_ymd_opt(2003, 1, 1), ..Filter::default() },
+        ];
+        let mut compared = 0;
+        let mut undated_compared = 0;
+        for text in ["经济", "改革", "经济 合作", "农村 改革 发展", "已经"] {
+            for filter in &filters {
+                for sort in [Sort::DateDescending, Sort::DateAscending] {
+                    for (limit, offset) in [(10, 0), (5, 3), (1, 0), (50, 20), (2000, 0), (0, 0)] {
+                        let facets = if limit == 10 { vec![FacetRoot::Paper, FacetRoot::Month] } else { Vec::new() };
+                        let params = SearchParams {
+                            filter: filter.clone(),
+                            sort,
+                            ..relevance_params(text, limit, offset, facets.clone())
+                        };
+                        let words = gram_words(&fields, &params.query).expect("single-gram words");
+                        let ascending = sort == Sort::DateAscending;
+                        let (hits, total, counts) =
+                            by_day_from_bits(&searcher, &fields, &params, &words, (limit, offset), &cancel).unwrap();
+                        let built = build_query(&fields, &params).unwrap();
+                        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+                        let (mut expected, expected_total, expected_facets) =
+                            collect_by_day(&searcher, &*built.matching, top, ascending, &facets, &cancel).unwrap();
+                        expected.truncate(limit);
+                        let what = format!("{text}, {filter:?}, {sort:?}, limit {limit}, offset {offset}");
+                        assert_eq!(total, expected_total, "{what}");
+                        assert_eq!(counts, expected_facets, "{what}");
+                        // The same days in the same order; within a day, the same scores.
+                        let keys =
+                            |hits: &[((i64, Score), DocAddress)]| hits.iter().map(|h| h.0 .0).collect::<Vec<_>>();
+                        assert_eq!(keys(&hits), keys(&expected), "{what}");
+                        let scored = |hits: &[((i64, Score), DocAddress)]| {
+                            hits.iter().map(|((_, score), address)| (*score, *address)).collect::<Vec<_>>()
+                        };
+                        for day in keys(&expected).into_iter().collect::<std::collections::BTreeSet<_>>() {
+                            let on = |hits: &[((i64, Score), DocAddress)]| {
+                                scored(&hits.iter().filter(|h| h.0 .0 == day).copied().collect::<Vec<_>>())
+                            };
+                            assert_same_ranking(&on(&hits), &on(&expected), &format!("{what}, key {day}"));
+                        }
+                        compared += hits.len();
+                        undated_compared += hits.iter().filter(|h| h.0 .0 == i64::MIN).count();
+                    }
+                }
+            }
+        }
+        assert!(compared > 3000, "{compared} hits compared");
+        assert!(undated_compared > 50, "{undated_compared} undated hits compared");
+        // Other queries take the full query.
+        for text in ["经济 OR 合作", "\"经济合作\"", "经", "title:经济"] {
+            assert!(gram_words(&fields, &crate::query::parse_query(text).unwrap()).is_none(), "{text}");
         }
     }
 
