@@ -25,7 +25,7 @@
 //! slice read per root.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
@@ -33,6 +33,7 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::doc_bits::DocBits;
+use crate::segment_memo::SegmentMemo;
 
 /// Segments whose ranges and values are remembered (oldest forgotten first).
 const REMEMBERED_SEGMENTS: usize = 64;
@@ -151,45 +152,27 @@ impl RootOrdinals {
     }
 }
 
-/// The remembered segments, and the order they were first seen in.
-type Remembered = (HashMap<SegmentId, Arc<Mutex<SegmentTerms>>>, VecDeque<SegmentId>);
-
 /// The remembered segments, shared by every search (segment ids are unique).
-static SEGMENT_TERMS: LazyLock<Mutex<Remembered>> = LazyLock::new(|| Mutex::new((HashMap::new(), VecDeque::new())));
+static SEGMENT_TERMS: LazyLock<SegmentMemo<Mutex<SegmentTerms>>> =
+    LazyLock::new(|| SegmentMemo::new(REMEMBERED_SEGMENTS));
 
 /// The remembered terms of a segment, created on first use.
 fn segment_terms(segment: SegmentId) -> Arc<Mutex<SegmentTerms>> {
-    let Ok(mut guard) = SEGMENT_TERMS.lock() else { return Arc::default() };
-    let (map, order) = &mut *guard;
-    if let Some(terms) = map.get(&segment) {
-        return Arc::clone(terms);
-    }
-    while order.len() >= REMEMBERED_SEGMENTS {
-        if let Some(oldest) = order.pop_front() {
-            map.remove(&oldest);
-        }
-    }
-    let terms: Arc<Mutex<SegmentTerms>> = Arc::default();
-    map.insert(segment, Arc::clone(&terms));
-    order.push_back(segment);
-    terms
+    SEGMENT_TERMS.get_or_insert_with(segment, Mutex::default)
 }
 
 /// Drops the ordinal tables of the oldest segments other than `keep` until
 /// the tables fit in `cap` bytes. Segments in use by another search are
 /// skipped (never waited for).
 fn trim_tables(keep: SegmentId, cap: usize) {
-    let Ok(guard) = SEGMENT_TERMS.lock() else { return };
-    let (map, order) = &*guard;
-    let held = |id: &SegmentId| -> usize {
-        map.get(id).and_then(|terms| terms.try_lock().ok().map(|t| t.table_bytes())).unwrap_or(0)
-    };
-    let mut total: usize = order.iter().map(held).sum();
-    for id in order.iter().filter(|id| **id != keep) {
+    let segments = SEGMENT_TERMS.oldest_first();
+    let held = |terms: &Mutex<SegmentTerms>| -> usize { terms.try_lock().map_or(0, |t| t.table_bytes()) };
+    let mut total: usize = segments.iter().map(|(_, terms)| held(terms)).sum();
+    for (_, terms) in segments.iter().filter(|(id, _)| *id != keep) {
         if total <= cap {
             break;
         }
-        if let Some(Ok(mut terms)) = map.get(id).map(|terms| terms.try_lock()) {
+        if let Ok(mut terms) = terms.try_lock() {
             total -= terms.table_bytes();
             terms.tables.clear();
         }

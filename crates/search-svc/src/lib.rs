@@ -29,6 +29,7 @@ pub mod query;
 pub mod ranked_top;
 pub mod schema;
 pub mod search;
+mod segment_memo;
 pub mod server;
 pub mod service;
 pub mod sync;
