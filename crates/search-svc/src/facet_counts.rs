@@ -5,8 +5,11 @@
 //! that is tens of milliseconds per query. This collector counts ordinals in
 //! a flat array, keeps per segment only the values that can reach the top
 //! (`KEEP_PER_SEGMENT`), and resolves them in one sorted pass over the
-//! dictionary. Counts are exact for values kept in every segment; a value
-//! pruned in some segment (possible only with many values tied low) may be
+//! dictionary. A root with at most [`KEEP_ALL_UP_TO`] values in a segment
+//! (papers, months, years, days, kinds, cities) keeps all of them, so its
+//! counts are exact. A root with more (authors, names) keeps the
+//! [`KEEP_PER_SEGMENT`] largest per segment: a value pruned in some segment
+//! (possible only with hundreds of values counted above it there) may be
 //! undercounted, as with Elasticsearch's shard_size.
 //!
 //! Every dictionary block read decompresses with a fresh zstd context, which
@@ -179,8 +182,13 @@ fn trim_tables(keep: SegmentId, cap: usize) {
     }
 }
 
-/// Values kept per root and segment before merging.
+/// Values kept per root and segment before merging, for roots with more
+/// than [`KEEP_ALL_UP_TO`] values in the segment.
 const KEEP_PER_SEGMENT: usize = 200;
+/// Roots with at most this many values in a segment keep every value with a
+/// hit. (Keeping 200 of a root of 252 months dropped months with hundreds of
+/// hits from one segment's counts, and so from the merged top.)
+const KEEP_ALL_UP_TO: usize = 16_384;
 
 /// Counts per root: value → hits, merged over segments.
 pub type RootCounts = Vec<HashMap<String, u64>>;
@@ -335,7 +343,8 @@ impl SegmentCollector for SegmentFacetCounts {
     fn harvest(self) -> RootCounts {
         let mut wanted: Vec<(u64, usize, u64)> = Vec::new();
         for (root_index, root) in self.roots.iter().enumerate() {
-            let counted = largest_counts(&root.counts, KEEP_PER_SEGMENT);
+            let keep = if root.counts.len() <= KEEP_ALL_UP_TO { root.counts.len() } else { KEEP_PER_SEGMENT };
+            let counted = largest_counts(&root.counts, keep);
             wanted.extend(counted.into_iter().map(|(offset, count)| (root.range.0 + offset, root_index, count)));
         }
         wanted.sort_unstable();
@@ -518,5 +527,38 @@ mod tests {
         let counts = searcher.search(&AllQuery, &collector).unwrap();
         assert_eq!(counts[1], reference(&searcher, &AllQuery, "author"));
         assert!(ids.iter().all(has_table));
+    }
+
+    #[test]
+    fn every_value_of_a_root_of_a_few_hundred_is_counted_in_every_segment() {
+        // 300 months: in the first segment, the first 100 months have one hit
+        // each and the other 200 three; in the second, the first 100 have
+        // five. Keeping only a segment's 200 largest would drop the first
+        // 100 from the first segment and count them at 5, not 6.
+        let mut builder = Schema::builder();
+        let facets = builder.add_facet_field("facets", FacetOptions::default());
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let month = |n: usize| Facet::from_path(["month", &format!("m{n:03}")]);
+        for segment in 0..2 {
+            for n in 0..300 {
+                let hits = match (segment, n < 100) {
+                    (0, true) => 1,
+                    (0, false) => 3,
+                    (_, true) => 5,
+                    (_, false) => 0,
+                };
+                for _ in 0..hits {
+                    writer.add_document(doc!(facets => month(n))).unwrap();
+                }
+            }
+            writer.commit().unwrap();
+        }
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let counts = searcher.search(&AllQuery, &FacetTopCounts { field: "facets", roots: vec!["month"] }).unwrap();
+        assert_eq!(counts[0], reference(&searcher, &AllQuery, "month"));
+        assert_eq!(counts[0].get("m000"), Some(&6));
+        assert_eq!(largest(counts[0].clone(), 1), [("m000".to_string(), 6)]);
     }
 }
