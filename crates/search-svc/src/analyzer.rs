@@ -26,6 +26,9 @@ pub const GRAMS: &str = "baokan_grams";
 pub const WORDS: &str = "baokan_words";
 /// Name under which the exact-value tokenizer is registered.
 pub const EXACT: &str = "baokan_exact";
+/// Name under which the tokenizer of space-separated gram lists (the
+/// `heading_only_grams` field, see [`heading_only_grams`]) is registered.
+pub const GRAM_LIST: &str = "baokan_gram_list";
 
 /// First and last code point of the traditional-to-simplified table.
 const HAN_TABLE_START: u32 = 0x3400;
@@ -299,6 +302,54 @@ pub fn fill_exact(text: &str, buffer: &mut TokenBuffer) {
     }
 }
 
+/// The gram tokens of `heading` that are not gram tokens of `body`, each
+/// once, separated by spaces (a gram holds no space): what the field of
+/// headline-only grams indexes, so that a word's articles "in headline or
+/// body" are its body list plus this disjoint one.
+pub fn heading_only_grams(heading: &str, body: &str) -> String {
+    let mut grams: Vec<(u64, String, bool)> = Vec::new();
+    for_each_gram(heading, |_, _, gram| {
+        if !grams.iter().any(|(_, known, _)| known == gram) {
+            grams.push((gram_key(gram), gram.to_string(), false));
+        }
+    });
+    let mut left = grams.len();
+    // A body has hundreds of grams: compare 8-byte keys before the text.
+    for_each_gram(body, |_, _, gram| {
+        if left == 0 {
+            return;
+        }
+        let key = gram_key(gram);
+        if let Some((_, _, in_body)) =
+            grams.iter_mut().find(|(known_key, known, in_body)| !*in_body && *known_key == key && known == gram)
+        {
+            *in_body = true;
+            left -= 1;
+        }
+    });
+    let only: Vec<&str> = grams.iter().filter(|(_, _, in_body)| !in_body).map(|(_, gram, _)| gram.as_str()).collect();
+    only.join(" ")
+}
+
+/// A gram's first eight bytes (zero-padded) as a number, to compare quickly.
+fn gram_key(gram: &str) -> u64 {
+    let mut key = [0u8; 8];
+    let length = gram.len().min(8);
+    key[..length].copy_from_slice(&gram.as_bytes()[..length]);
+    u64::from_le_bytes(key)
+}
+
+/// Fills `buffer` with the space-separated tokens of a gram list.
+fn fill_gram_list(text: &str, buffer: &mut TokenBuffer) {
+    let mut offset = 0;
+    for gram in text.split(' ') {
+        if !gram.is_empty() {
+            buffer.push(offset, offset + gram.len(), gram);
+        }
+        offset += gram.len() + 1;
+    }
+}
+
 /// Tokens of an exact value: the whole normalised value as one token.
 pub fn exact_tokens(text: &str) -> Vec<Token> {
     TokenBuffer::filled(fill_exact, text).into_tokens()
@@ -360,11 +411,26 @@ pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(GRAMS, BufferTokenizer::new(fill_grams));
     index.tokenizers().register(WORDS, BufferTokenizer::new(fill_words));
     index.tokenizers().register(EXACT, BufferTokenizer::new(fill_exact));
+    index.tokenizers().register(GRAM_LIST, BufferTokenizer::new(fill_gram_list));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headline_only_grams_are_the_headline_grams_the_body_lacks() {
+        // 经济发展新闻 has 经济 济发 发展 展新 新闻 闻; the body has 发展 展经 经济 济.
+        assert_eq!(heading_only_grams("经济发展新闻", "发展经济"), "济发 展新 新闻 闻");
+        // As the analyser sees them: normalised, across punctuation, Latin words whole.
+        assert_eq!(heading_only_grams("ＧＤＰ增長", "gdp，增长了"), "长");
+        assert_eq!(heading_only_grams("G20峰会", "g2 峰会"), "g20");
+        assert_eq!(heading_only_grams("", "正文"), "");
+        assert_eq!(heading_only_grams("标题", ""), "标题 题");
+        let mut buffer = TokenBuffer::default();
+        fill_gram_list("济发 展新 g20", &mut buffer);
+        assert_eq!(texts(&buffer.into_tokens()), ["济发", "展新", "g20"]);
+    }
 
     fn texts(tokens: &[Token]) -> Vec<&str> {
         tokens.iter().map(|t| t.text.as_str()).collect()

@@ -6,6 +6,7 @@ use tantivy::schema::document::Value;
 use tantivy::schema::Facet;
 use tantivy::TantivyDocument;
 
+use crate::analyzer;
 use crate::schema::IndexFields;
 
 /// An article row joined with its page, as the index and GetArticle need it.
@@ -307,13 +308,26 @@ impl ArticleRow {
             .map(String::as_str)
             .collect::<Vec<_>>()
             .join("\n");
-        let heading = self.heading_text();
-        document.add_text(fields.body, &body);
-        document.add_text(fields.body_words, &body);
-        document.add_text(fields.heading_grams, &heading);
-        document.add_text(fields.heading_words, &heading);
+        document.add_text(fields.body_text, &body);
+        // A later part is searched through its first part, which indexes its
+        // text: its own copy is stored but never matched, so a word's hit
+        // count needs no correction for later parts.
+        if self.part_of.is_none_or(|head| head <= 0) {
+            add_searchable_text(&mut document, fields, &self.heading_text(), &body);
+        }
         document
     }
+}
+
+/// Indexes an article's headline (kicker, title, subtitle) and body for
+/// search: grams and jieba words of each, and the headline grams the body
+/// lacks (so "in headline or body" is two disjoint lists).
+pub fn add_searchable_text(document: &mut TantivyDocument, fields: &IndexFields, heading: &str, body: &str) {
+    document.add_text(fields.body, body);
+    document.add_text(fields.body_words, body);
+    document.add_text(fields.heading_grams, heading);
+    document.add_text(fields.heading_words, heading);
+    document.add_text(fields.heading_only_grams, analyzer::heading_only_grams(heading, body));
 }
 
 /// Reads the first text value of a field from a stored document.

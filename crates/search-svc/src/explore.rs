@@ -52,7 +52,7 @@ pub fn more_like_this(
         return Err(SearchError::NotFound(format!("no article with id {article_id}")));
     };
     let document: TantivyDocument = searcher.doc(*address)?;
-    let body = stored_text(&document, fields.body).unwrap_or_default();
+    let body = stored_text(&document, fields.body_text).unwrap_or_default();
     let heading = [fields.kicker, fields.title, fields.subtitle]
         .into_iter()
         .filter_map(|field| stored_text(&document, field))
@@ -74,7 +74,7 @@ pub fn more_like_this(
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
         let related: TantivyDocument = searcher.doc(address)?;
-        let body = stored_text(&related, fields.body).unwrap_or_default();
+        let body = stored_text(&related, fields.body_text).unwrap_or_default();
         let title = stored_text(&related, fields.title).unwrap_or_default();
         hits.push(hit_from_document(
             &related,

@@ -5,21 +5,21 @@
 //! from tantivy and make it score every hit: an excluding clause (later parts
 //! of continued stories) and counting in the same pass. So excluded and
 //! deleted documents are skipped in the callback here, and the caller counts
-//! hits (and facets) in a separate pass without scoring: [`count_either`]
-//! counts a word's hits in headline or body from posting lists alone
-//! (decoded into a bit set, or from one document frequency and the rarer
-//! list), instead of matching every hit with a query.
+//! hits (and facets) in a separate pass without scoring: [`count_word`]
+//! counts a word's hits in headline or body from two document frequencies
+//! (or, in a segment with deletes, its two posting lists), instead of
+//! matching every hit with a query.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::postings::SegmentPostings;
 use tantivy::query::{BooleanQuery, Occur, Query, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::cancel::Cancellation;
+use crate::conjunction::ConjunctionWord;
 use crate::doc_bits::DocBits;
 use crate::facet_counts::{FacetTopCounts, RootCounts};
 
@@ -145,40 +145,30 @@ impl SegmentTop {
     }
 }
 
-/// Counts the documents holding `first` or `second` (usually one word in two
-/// fields), except `excluded` and deleted ones. Per segment, one of two ways,
-/// whichever reads less: when one term is far rarer than the other, the
-/// frequent term's documents are counted from its document frequency (when
-/// nothing is deleted) and only the rarer term's postings are walked, each
-/// looked up in the other's by skipping; otherwise both posting lists are
-/// decoded block by block into a bit set of the segment, and the excluded
-/// documents are cleared from it.
-pub fn count_either(
-    searcher: &Searcher,
-    first: &Term,
-    second: &Term,
-    excluded: &dyn Weight,
-    cancel: &Cancellation,
-) -> tantivy::Result<usize> {
-    // Segment by segment on the executor the search's other passes use now.
+/// Counts the articles holding `word` in headline or body. Per segment,
+/// these are its body documents plus its headline-only documents: two
+/// disjoint lists (see `IndexFields::heading_only_grams`). Later parts hold
+/// no searchable text, so nothing else is excluded. With nothing deleted in
+/// a segment, the count is two document frequencies, read without decoding
+/// a posting; otherwise both lists are walked a block at a time and their
+/// live documents counted.
+pub fn count_word(searcher: &Searcher, word: &ConjunctionWord, cancel: &Cancellation) -> tantivy::Result<usize> {
     let counts = crate::parallel::executor().map(
         |reader: &SegmentReader| {
             cancel.check()?;
-            count_either_in(reader, first, second, excluded)
+            count_word_in(reader, word)
         },
         searcher.segment_readers().iter(),
     )?;
     Ok(counts.into_iter().map(|count| count as usize).sum())
 }
 
-/// [`count_either`], with facet counts of the same hits: per segment, both
-/// posting lists decoded into a bit set, the excluded and deleted documents
-/// cleared, and the facets counted from the bits (no query walked).
-pub fn count_either_and_facets(
+/// [`count_word`], with facet counts of the same hits: per segment, both
+/// posting lists decoded into a bit set, the deleted documents cleared, and
+/// the facets counted from the bits (no query walked).
+pub fn count_word_and_facets(
     searcher: &Searcher,
-    first: &Term,
-    second: &Term,
-    excluded: &dyn Weight,
+    word: &ConjunctionWord,
     facets: &FacetTopCounts,
     cancel: &Cancellation,
 ) -> tantivy::Result<(usize, RootCounts)> {
@@ -186,7 +176,10 @@ pub fn count_either_and_facets(
     let per_segment = crate::parallel::executor().map(
         |(ordinal, reader): (usize, &SegmentReader)| {
             cancel.check()?;
-            let bits = either_bits(reader, first, second, excluded)?;
+            let mut bits = DocBits::empty(reader.max_doc());
+            bits.add_postings(reader, &word.body)?;
+            bits.add_postings(reader, &word.heading_only)?;
+            bits.remove_deleted(reader);
             Ok((bits.len(), facets.count_segment_hits(ordinal as SegmentOrdinal, reader, &bits)?))
         },
         segments,
@@ -196,111 +189,26 @@ pub fn count_either_and_facets(
     Ok((total, counts))
 }
 
-/// How many documents of the frequent term one skipping look-up costs, about:
-/// a look-up skips to a block, decodes it when new and searches it, while a
-/// decoded document costs a share of its block's decoding and one bit.
-/// Measured at a million articles (two segments of 515,000): with the
-/// frequent list 21 to 55 times longer, the bit set made the whole query
-/// 5–15 % faster; at 147 times, the look-ups were 10–15 % faster.
-const LOOKUP_COST_IN_DOCS: u64 = 96;
-
-fn count_either_in(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<u32> {
-    let first_freq = reader.inverted_index(first.field())?.doc_freq(first)?;
-    let second_freq = reader.inverted_index(second.field())?.doc_freq(second)?;
-    let (common, rare) = if first_freq >= second_freq { (first_freq, second_freq) } else { (second_freq, first_freq) };
-    if u64::from(rare) * LOOKUP_COST_IN_DOCS < u64::from(common) {
-        count_by_lookups(reader, first, second, excluded)
-    } else {
-        count_by_bits(reader, first, second, excluded)
-    }
-}
-
-/// A term's postings in a segment (empty when the term is absent).
-fn postings(reader: &SegmentReader, term: &Term) -> tantivy::Result<(u32, Option<SegmentPostings>)> {
-    let inverted = reader.inverted_index(term.field())?;
-    let doc_freq = inverted.doc_freq(term)?;
-    Ok((doc_freq, inverted.read_postings(term, IndexRecordOption::Basic)?))
-}
-
-/// Whether `postings` holds `doc` (seeks forward: ask in ascending order).
-fn holds(postings: &mut Option<SegmentPostings>, doc: DocId) -> bool {
-    postings.as_mut().is_some_and(|postings| postings.doc() <= doc && postings.seek(doc) == doc)
-}
-
-/// [`count_either`] in one segment by walking the rarer term's postings and
-/// looking each document up in the frequent term's.
-fn count_by_lookups(
-    reader: &SegmentReader,
-    first: &Term,
-    second: &Term,
-    excluded: &dyn Weight,
-) -> tantivy::Result<u32> {
-    let (first_freq, first_postings) = postings(reader, first)?;
-    let (second_freq, second_postings) = postings(reader, second)?;
-    let ((common_freq, mut common), (_, rare)) = if first_freq >= second_freq {
-        ((first_freq, first_postings), (second_freq, second_postings))
-    } else {
-        ((second_freq, second_postings), (first_freq, first_postings))
-    };
-    let alive = reader.alive_bitset();
-    let is_alive = |doc: DocId| alive.is_none_or(|alive| alive.is_alive(doc));
-    // Documents of the frequent term.
-    let mut count = match (alive, common.as_mut()) {
-        (None, _) => common_freq,
-        (Some(_), None) => 0,
-        (Some(alive), Some(postings)) => {
-            let mut alive_docs = 0;
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                alive_docs += u32::from(alive.is_alive(doc));
-                doc = postings.advance();
+/// [`count_word`] in one segment.
+pub(crate) fn count_word_in(reader: &SegmentReader, word: &ConjunctionWord) -> tantivy::Result<u32> {
+    let mut count = 0;
+    for term in [&word.body, &word.heading_only] {
+        let inverted = reader.inverted_index(term.field())?;
+        let Some(alive) = reader.alive_bitset() else {
+            count += inverted.doc_freq(term)?;
+            continue;
+        };
+        let Some(mut block) = inverted.read_block_postings(term, IndexRecordOption::Basic)? else { continue };
+        loop {
+            let docs = block.docs();
+            if docs.is_empty() {
+                break;
             }
-            alive_docs
+            count += docs.iter().map(|&doc| u32::from(alive.is_alive(doc))).sum::<u32>();
+            block.advance();
         }
-    };
-    // Documents of the rare term only.
-    let (_, mut common) = postings(reader, if first_freq >= second_freq { first } else { second })?;
-    if let Some(mut rare) = rare {
-        let mut doc = rare.doc();
-        while doc != TERMINATED {
-            if is_alive(doc) && !holds(&mut common, doc) {
-                count += 1;
-            }
-            doc = rare.advance();
-        }
-    }
-    // Excluded documents that were counted.
-    let (_, mut first_postings) = postings(reader, first)?;
-    let (_, mut second_postings) = postings(reader, second)?;
-    let mut scorer = excluded.scorer(reader, 1.0)?;
-    let mut doc = scorer.doc();
-    while doc != TERMINATED {
-        let in_first = holds(&mut first_postings, doc);
-        let in_second = holds(&mut second_postings, doc);
-        if is_alive(doc) && (in_first || in_second) {
-            count = count.saturating_sub(1);
-        }
-        doc = scorer.advance();
     }
     Ok(count)
-}
-
-/// [`count_either`] in one segment through a bit set of its documents: both
-/// posting lists decoded a block at a time, the excluded documents cleared,
-/// then the bits of live documents counted.
-fn count_by_bits(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<u32> {
-    Ok(either_bits(reader, first, second, excluded)?.len())
-}
-
-/// The live documents of a segment holding `first` or `second`, less the
-/// `excluded` ones.
-fn either_bits(reader: &SegmentReader, first: &Term, second: &Term, excluded: &dyn Weight) -> tantivy::Result<DocBits> {
-    let mut bits = DocBits::empty(reader.max_doc());
-    bits.add_postings(reader, first)?;
-    bits.add_postings(reader, second)?;
-    bits.remove_matches(reader, excluded)?;
-    bits.remove_deleted(reader);
-    Ok(bits)
 }
 
 /// Used only if tantivy collects document by document (it calls
@@ -380,7 +288,6 @@ mod tests {
             writer.commit().unwrap();
         }
         let reader = index.reader().unwrap();
-        let before_deletes = reader.searcher();
         // Delete some documents of every segment.
         writer
             .delete_query(Box::new(TermQuery::new(Term::from_field_text(title, "economy"), IndexRecordOption::Basic)))
@@ -415,39 +322,5 @@ mod tests {
         let all = searcher.search(&ranking, &Count).unwrap();
         let kept = searcher.search(&reference_query, &Count).unwrap();
         assert!(kept < all && kept > 1000, "{kept} of {all}");
-
-        // Counting from document frequencies and the rarer postings, with and without deletes.
-        let (news, economy) = (Term::from_field_text(title, "news"), Term::from_field_text(body, "economy"));
-        let (other, absent) = (Term::from_field_text(title, "other"), Term::from_field_text(body, "absent"));
-        for searcher in [&before_deletes, &searcher] {
-            let excluded = later_parts.weight(EnableScoring::disabled_from_searcher(searcher)).unwrap();
-            for (first, second) in
-                [(&news, &economy), (&economy, &news), (&other, &economy), (&absent, &economy), (&absent, &absent)]
-            {
-                let either = BooleanQuery::new(vec![
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(first.clone(), IndexRecordOption::Basic)) as Box<dyn Query>,
-                    ),
-                    (Occur::Should, Box::new(TermQuery::new(second.clone(), IndexRecordOption::Basic))),
-                ]);
-                let expected = BooleanQuery::new(vec![
-                    (Occur::Must, Box::new(either) as Box<dyn Query>),
-                    (Occur::MustNot, later_parts.box_clone()),
-                ]);
-                let reference = searcher.search(&expected, &Count).unwrap();
-                let counted = count_either(searcher, first, second, &*excluded, &Cancellation::new()).unwrap();
-                assert_eq!(counted, reference, "{first:?} or {second:?}");
-                // Both ways of counting, whichever count_either picks here.
-                for way in [count_by_lookups, count_by_bits] {
-                    let counted: u32 = searcher
-                        .segment_readers()
-                        .iter()
-                        .map(|reader| way(reader, first, second, &*excluded).unwrap())
-                        .sum();
-                    assert_eq!(counted as usize, reference, "{first:?} or {second:?}");
-                }
-            }
-        }
     }
 }

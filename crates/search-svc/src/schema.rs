@@ -5,7 +5,7 @@ use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
-use crate::analyzer::{EXACT, GRAMS, WORDS};
+use crate::analyzer::{EXACT, GRAMS, GRAM_LIST, WORDS};
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -36,8 +36,17 @@ pub struct IndexFields {
     pub source: Field,
     pub dateline: Field,
     pub source_path: Field,
-    /// Body text, stored for snippets, indexed as grams (positions).
+    /// Body text (with a first part's later parts) as grams (positions), not
+    /// stored; empty on later parts, which are searched through their first
+    /// part.
     pub body: Field,
+    /// Body text as printed, stored for snippets and hits (later parts too).
+    pub body_text: Field,
+    /// The headline grams (kicker, title, subtitle) that are not also body
+    /// grams of the same article, documents only: with `body`, a word's
+    /// articles "in headline or body" are two disjoint posting lists, so a
+    /// word's hit count is the sum of two document frequencies.
+    pub heading_only_grams: Field,
     /// Kicker, title and subtitle, indexed as grams (positions), not stored.
     pub heading_grams: Field,
     /// Body as jieba words, not stored.
@@ -113,8 +122,17 @@ impl IndexFields {
             source: builder.add_text_field("source", STORED),
             dateline: builder.add_text_field("dateline", STORED),
             source_path: builder.add_text_field("source_path", STORED),
-            body: builder
-                .add_text_field("body", TextOptions::default().set_indexing_options(grams.clone()).set_stored()),
+            body: builder.add_text_field("body", TextOptions::default().set_indexing_options(grams.clone())),
+            body_text: builder.add_text_field("body_text", STORED),
+            heading_only_grams: builder.add_text_field(
+                "heading_only_grams",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(GRAM_LIST)
+                        .set_index_option(IndexRecordOption::Basic)
+                        .set_fieldnorms(false),
+                ),
+            ),
             heading_grams: builder.add_text_field("heading_grams", TextOptions::default().set_indexing_options(grams)),
             body_words: builder
                 .add_text_field("body_words", TextOptions::default().set_indexing_options(words.clone())),
