@@ -47,6 +47,8 @@ async fn bench_at_ten_thousand_articles_produces_every_figure_and_equal_hits() {
         "index build throughput",
         "index build articles/s",
         "index bytes per article",
+        "analysis chain (grams + words, 1 core)",
+        "headline grams the body lacks (1 core)",
         "in-process search p50",
         "in-process search p95",
         "in-process search p99",
