@@ -252,7 +252,9 @@ impl ElementBuilder {
         // In a narrow column, a short fragment after an unfinished sentence continues it.
         let continues_narrow = previous_open && self.last_body_line_chars <= NARROW_LINE;
         let opens_article = lines.first().is_some_and(|l| starts_article(l));
-        if lines.len() <= 3 && !opens_article && !continues_narrow && lines.iter().all(|l| heading_like(l)) {
+        let all_heading_like =
+            lines.iter().all(|l| heading_like(l)) || (lines.len() == 1 && lines.iter().all(|l| colon_headline(l)));
+        if lines.len() <= 3 && !opens_article && !continues_narrow && all_heading_like {
             for line in lines {
                 self.push_heading(line, None);
             }
@@ -507,6 +509,29 @@ fn heading_like(line: &str) -> bool {
         && !line.ends_with(['：', ':', '、'])
 }
 
+/// Page furniture and credits that put a role before a colon
+/// (`责任编辑：张三`, `电话：…`), never a headline's source.
+static STAFF_ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(编辑|校对|设计|摄影|记者|通讯员|主持人?|美编|统筹|策划|制图|电话|传真|邮箱|地址|邮编|网址|来源|作者|执笔|文|图|问|答)$")
+        .expect("staff role regex")
+});
+
+/// A headline led by its source or subject and a colon (`外交部：…`,
+/// `里昂：中移动首季ARPU急降 料跑输大市`), standing alone as a block: shaped
+/// like an interview turn (`记者：…`), but a turn is a sentence, so it carries
+/// sentence punctuation or runs over more lines.
+fn colon_headline(line: &str) -> bool {
+    let count = line.chars().count();
+    let Some((lead, rest)) = line.split_once(['：', ':']) else { return false };
+    SPEAKER.is_match(line)
+        && count <= 32
+        && rest.chars().count() >= 4
+        && !rest.contains(['：', ':'])
+        && !STAFF_ROLE.is_match(lead)
+        && !line.contains(['。', '，', '；', ',', '？', '！', '?', '!', '…', '“', '”', '「', '」'])
+        && !line.ends_with(['：', ':', '、'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,6 +613,31 @@ mod tests {
         // A layout gap with a comma stays body text.
         let gap = page_elements("良好习惯。\n\n今年，我省侯马市成功申办成\n\n为全国大赛的主办城市。\n");
         assert!(gap.iter().all(|e| matches!(e, Element::Paragraph { .. })), "{gap:?}");
+    }
+
+    #[test]
+    fn a_headline_led_by_its_source_and_a_colon_is_a_headline_and_a_turn_is_body() {
+        let headline = |text: &str| Element::Headings(vec![HeadingLine { text: text.into(), level: None }]);
+        let page = "正文在此结束了。\n\n里昂：中移动首季ARPU急降 料跑输大市\n\n本报记者 邵扬壁\n\n两国往来便捷。\n";
+        let elements = page_elements(page);
+        assert_eq!(elements[1], headline("里昂：中移动首季ARPU急降 料跑输大市"), "{elements:?}");
+        let page = "正文在此结束了。\n\n外交部：坚决反对任何形式的干涉\n\n（上接第1版）\n两国往来便捷。\n";
+        assert_eq!(page_elements(page)[1], headline("外交部：坚决反对任何形式的干涉"));
+        // Interview turns are sentences (or run over lines); credits name a role.
+        for body in [
+            "记者：这次会议的主要议题是什么？",
+            "张建国：我们一定会做好这件事。",
+            "记者：请您谈一谈这次会议的\n主要议题和今后的安排",
+            "责任编辑：欧阳小明",
+            "问：怎么办",
+        ] {
+            let page = format!("正文在此结束了。\n\n{body}\n\n本报记者 邵扬壁\n\n两国往来便捷。\n");
+            let elements = page_elements(&page);
+            assert!(
+                !elements.iter().any(|e| matches!(e, Element::Headings(_))),
+                "{body:?} became a headline: {elements:?}"
+            );
+        }
     }
 
     #[test]
