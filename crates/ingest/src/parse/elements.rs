@@ -252,8 +252,12 @@ impl ElementBuilder {
         // In a narrow column, a short fragment after an unfinished sentence continues it.
         let continues_narrow = previous_open && self.last_body_line_chars <= NARROW_LINE;
         let opens_article = lines.first().is_some_and(|l| starts_article(l));
-        let all_heading_like =
-            lines.iter().all(|l| heading_like(l)) || (lines.len() == 1 && lines.iter().all(|l| colon_headline(l)));
+        // A colon headline may sit under a kicker; leading a longer block, it
+        // is more likely an interview turn wrapped over lines.
+        let all_heading_like = lines
+            .iter()
+            .enumerate()
+            .all(|(at, l)| heading_like(l) || ((at > 0 || lines.len() == 1) && colon_headline(l)));
         if lines.len() <= 3 && !opens_article && !continues_narrow && all_heading_like {
             for line in lines {
                 self.push_heading(line, None);
@@ -519,7 +523,8 @@ static STAFF_ROLE: LazyLock<Regex> = LazyLock::new(|| {
 /// A headline led by its source or subject and a colon (`外交部：…`,
 /// `里昂：中移动首季ARPU急降 料跑输大市`), standing alone as a block: shaped
 /// like an interview turn (`记者：…`), but a turn is a sentence, so it carries
-/// sentence punctuation or runs over more lines.
+/// sentence punctuation or runs over more lines. Quotation marks are allowed
+/// (`海采：说说“十四五”这五年`).
 fn colon_headline(line: &str) -> bool {
     let count = line.chars().count();
     let Some((lead, rest)) = line.split_once(['：', ':']) else { return false };
@@ -528,7 +533,7 @@ fn colon_headline(line: &str) -> bool {
         && rest.chars().count() >= 4
         && !rest.contains(['：', ':'])
         && !STAFF_ROLE.is_match(lead)
-        && !line.contains(['。', '，', '；', ',', '？', '！', '?', '!', '…', '“', '”', '「', '」'])
+        && !line.contains(['。', '，', '；', ',', '？', '！', '?', '!', '…'])
         && !line.ends_with(['：', ':', '、'])
 }
 
@@ -623,6 +628,14 @@ mod tests {
         assert_eq!(elements[1], headline("里昂：中移动首季ARPU急降 料跑输大市"), "{elements:?}");
         let page = "正文在此结束了。\n\n外交部：坚决反对任何形式的干涉\n\n（上接第1版）\n两国往来便捷。\n";
         assert_eq!(page_elements(page)[1], headline("外交部：坚决反对任何形式的干涉"));
+        let page = "正文在此结束了。\n\n海采：说说“十四五”这五年\n\n（上接第1版）\n两国往来便捷。\n";
+        assert_eq!(page_elements(page)[1], headline("海采：说说“十四五”这五年"));
+        let page = "正文在此结束了。\n\n我国未来3年将实施十大水利工程\n工信部：依法严惩诱骗用户消费SP企业\n\n本报记者 罗有毅\n\n两国往来便捷。\n";
+        let stacked = Element::Headings(vec![
+            HeadingLine { text: "我国未来3年将实施十大水利工程".into(), level: None },
+            HeadingLine { text: "工信部：依法严惩诱骗用户消费SP企业".into(), level: None },
+        ]);
+        assert_eq!(page_elements(page)[1], stacked);
         // Interview turns are sentences (or run over lines); credits name a role.
         for body in [
             "记者：这次会议的主要议题是什么？",
