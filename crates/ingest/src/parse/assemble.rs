@@ -214,7 +214,10 @@ impl Assembler {
             Element::Jump(jump) => {
                 let opens_next = continues_from_elsewhere(&jump)
                     && (self.current.as_ref().is_none_or(|c| c.has_body()) || !self.pending_headings.is_empty());
-                if opens_next && continues_story(next) {
+                // The text after a continued-from jump is the later part even
+                // when it opens like a story (`本报讯…`, `据新华社…电`): such a
+                // part may repeat the story's dateline and lead.
+                if opens_next && matches!(next, Some(Element::Paragraph { .. })) {
                     self.pending_jumps.push(jump);
                 } else {
                     let current = self.current.get_or_insert_with(|| Draft::new(index));
@@ -663,6 +666,23 @@ mod jump_tests {
         ]);
         assert_eq!(articles.len(), 2);
         assert_eq!(articles[0].jumps, ["（下转第2版）"]);
+        assert_eq!(articles[1].jumps, ["（上接第1版）"]);
+    }
+
+    #[test]
+    fn a_later_part_that_opens_with_a_dateline_keeps_its_jump() {
+        // Two later parts on one page, neither repeating its headline; the
+        // second restates its dateline.
+        let articles = assemble(vec![
+            Element::Jump("（上接第1版）".into()),
+            Element::Paragraph { text: "世界议长大会由各国议会联盟主办。".into(), isolated: false },
+            Element::Jump("（上接第1版）".into()),
+            Element::Paragraph {
+                text: "本报讯为庆祝江苏省国画院四十华诞，该院举办展览。".into(), isolated: false
+            },
+        ]);
+        assert_eq!(articles.len(), 2, "{articles:?}");
+        assert_eq!(articles[0].jumps, ["（上接第1版）"]);
         assert_eq!(articles[1].jumps, ["（上接第1版）"]);
     }
 }
