@@ -11,8 +11,8 @@
 //! Here, per segment:
 //! 1. each word's body and headline-only postings (two disjoint lists whose
 //!    union is "in headline or body") are decoded a block at a time into bit
-//!    sets; the intersection over the words of their unions, less
-//!    later parts of continued stories and deleted documents, and within the
+//!    sets; the intersection over the words of their unions, less deleted
+//!    documents (later parts of continued stories hold no word), and within the
 //!    filter's documents (matched once per segment), is the set of hits, its size the count, and the facets (when asked) are counted from
 //!    its bits;
 //! 2. hits with a word in the headline (grams or jieba words) are scored
@@ -81,11 +81,11 @@ impl WordWeights {
 pub type TopCountFacets = (Vec<(Score, DocAddress)>, usize, Option<RootCounts>);
 
 /// What makes a search's hits: documents holding every word in headline or
-/// body, never those `excluded` matches (later parts), and only those
-/// `required` matches (a filter, matched without scoring) when given.
+/// body, and only those `required` matches (a filter, matched without
+/// scoring) when given. Later parts of continued stories index no searchable
+/// text (`document::add_searchable_text`), so no word list holds them.
 pub struct HitSet<'a> {
     pub words: &'a [ConjunctionWord],
-    pub excluded: &'a dyn Weight,
     pub required: Option<&'a dyn Weight>,
 }
 
@@ -111,7 +111,7 @@ impl HitSet<'_> {
             |(ordinal, reader): (usize, &SegmentReader)| {
                 cancel.check()?;
                 let ordinal = ordinal as SegmentOrdinal;
-                let (hits, in_heading) = segment_hits(reader, self.words, self.excluded, self.required)?;
+                let (hits, in_heading) = segment_hits(reader, self.words, self.required)?;
                 let counts = facets.map(|facets| facets.count_segment_hits(ordinal, reader, &hits)).transpose()?;
                 let count = hits.len();
                 Ok((rank(reader, ordinal, hits, in_heading)?, count, counts))
@@ -276,18 +276,16 @@ impl SegmentLeaves {
     }
 }
 
-/// A segment's hits (every word in headline or body, not excluded, not
-/// deleted, `required` when given), and the documents with a word in the
-/// headline.
+/// A segment's hits (every word in headline or body, not deleted,
+/// `required` when given), and the documents with a word in the headline.
 fn segment_hits(
     reader: &SegmentReader,
     words: &[ConjunctionWord],
-    excluded: &dyn Weight,
     required: Option<&dyn Weight>,
 ) -> tantivy::Result<(DocBits, DocBits)> {
     let max_doc = reader.max_doc();
     // 1. The hits: every word in headline or body (bits past the last
-    // document are cleared by the first word), not excluded, not deleted.
+    // document are cleared by the first word), not deleted.
     let mut hits = DocBits::full(max_doc);
     let mut in_heading = DocBits::empty(max_doc);
     let mut either = DocBits::empty(max_doc);
@@ -299,7 +297,6 @@ fn segment_hits(
         in_heading.add_postings(reader, &word.heading)?;
         in_heading.add_postings(reader, &word.heading_word)?;
     }
-    hits.remove_matches(reader, excluded)?;
     if let Some(required) = required {
         hits.intersect(&DocBits::matching(reader, required)?);
     }

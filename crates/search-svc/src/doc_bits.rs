@@ -58,19 +58,6 @@ impl DocBits {
         }
     }
 
-    /// Clears the bit of every document `weight` matches.
-    pub(crate) fn remove_matches(&mut self, reader: &SegmentReader, weight: &dyn Weight) -> tantivy::Result<()> {
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if let Some(word) = self.0.get_mut((doc / 64) as usize) {
-                *word &= !(1 << (doc % 64));
-            }
-            doc = scorer.advance();
-        }
-        Ok(())
-    }
-
     /// Clears every bit.
     pub(crate) fn clear_all(&mut self) {
         self.0.fill(0);

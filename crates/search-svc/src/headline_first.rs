@@ -52,7 +52,7 @@ impl HeadlineHit {
 }
 
 /// The best `limit` hits after `offset` of `word` (best first; ties: lower
-/// address first), never `excluded` or deleted ones, and how many segments
+/// address first), never deleted ones (later parts hold no word), and how many segments
 /// were ranked by WAND instead. `wand` is the same ranking as a weight
 /// tantivy runs with block-max WAND, for segments where body-only hits
 /// could reach the page.
@@ -61,7 +61,6 @@ pub fn top(
     searcher: &Searcher,
     word: &ConjunctionWord,
     heading_boost: Score,
-    excluded: &dyn Weight,
     wand: &dyn Weight,
     limit: usize,
     offset: usize,
@@ -74,8 +73,7 @@ pub fn top(
         |(ordinal, reader): (usize, &SegmentReader)| {
             cancel.check()?;
             let ordinal = ordinal as SegmentOrdinal;
-            let excluded_docs = DocBits::matching(reader, excluded)?;
-            let mut top = SegmentTop::new(ordinal, capacity, excluded_docs, reader);
+            let mut top = SegmentTop::new(ordinal, capacity, DocBits::empty(0), reader);
             if capacity == 0 {
                 return Ok((Vec::new(), false));
             }

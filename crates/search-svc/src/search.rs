@@ -636,17 +636,7 @@ fn execute_inner(
                     1 => {
                         let word = word_terms(fields, &gram);
                         let wand = ranking.weight(EnableScoring::enabled_from_searcher(searcher))?;
-                        headline_first::top(
-                            searcher,
-                            &word,
-                            HEADING_BOOST,
-                            &*excluded()?,
-                            &*wand,
-                            limit,
-                            offset,
-                            cancel,
-                        )?
-                        .0
+                        headline_first::top(searcher, &word, HEADING_BOOST, &*wand, limit, offset, cancel)?.0
                     }
                     _ => {
                         let pruned = PrunedTopDocs::new(limit, offset, excluded()?);
@@ -721,9 +711,8 @@ fn bit_set_search<T>(
     rank: impl FnOnce(&HitSet, Option<&FacetTopCounts>) -> tantivy::Result<(Vec<T>, usize, Option<RootCounts>)>,
 ) -> Result<(Vec<T>, usize, Option<FacetCounts>), SearchError> {
     let unscored = EnableScoring::disabled_from_searcher(searcher);
-    let excluded = later_parts(fields).weight(unscored)?;
     let required = filter_query(fields, &params.filter).map(|filter| filter.weight(unscored)).transpose()?;
-    let hit_set = HitSet { words, excluded: &*excluded, required: required.as_deref() };
+    let hit_set = HitSet { words, required: required.as_deref() };
     let facets = facet_collector(&params.facets);
     let (top, total, counts) = rank(&hit_set, facets.as_ref())?;
     Ok((top, total, counts.map(|counts| facet_counts(&params.facets, counts))))
@@ -1307,12 +1296,10 @@ mod tests {
                 let (ranking, gram, 1) = single_gram_disjunction(&fields, &params).expect("one word") else {
                     panic!("{text}: one jieba word")
                 };
-                let excluded = later_parts(&fields).weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
                 let wand = ranking.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
                 let word = word_terms(&fields, &gram);
                 let (hits, fell_back) =
-                    headline_first::top(&searcher, &word, HEADING_BOOST, &*excluded, &*wand, limit, offset, &cancel)
-                        .unwrap();
+                    headline_first::top(&searcher, &word, HEADING_BOOST, &*wand, limit, offset, &cancel).unwrap();
                 let pruned = PrunedTopDocs::new(
                     limit,
                     offset,
