@@ -13,8 +13,10 @@
 //!    union is "in headline or body") are decoded a block at a time into bit
 //!    sets; the intersection over the words of their unions, less deleted
 //!    documents (later parts of continued stories hold no word), and within the
-//!    filter's documents (matched once per segment), is the set of hits, its size the count, and the facets (when asked) are counted from
-//!    its bits;
+//!    filter's documents (matched once per segment, first: then each word
+//!    decodes only the posting blocks holding a document still in the
+//!    running), is the set of hits, its size the count, and the facets (when
+//!    asked) are counted from its bits;
 //! 2. hits with a word in the headline (grams or jieba words) are scored
 //!    first, with the same leaves and weights as tantivy's nested query, and
 //!    added up in its order (its unions change that order as posting lists
@@ -285,20 +287,34 @@ fn segment_hits(
 ) -> tantivy::Result<(DocBits, DocBits)> {
     let max_doc = reader.max_doc();
     // 1. The hits: every word in headline or body (bits past the last
-    // document are cleared by the first word), not deleted.
-    let mut hits = DocBits::full(max_doc);
+    // document are cleared by the first word), not deleted. With a filter,
+    // its documents are matched first and each word's postings are read
+    // only in the blocks that hold a document still in the running.
+    let mut hits = match required {
+        Some(required) => DocBits::matching(reader, required)?,
+        None => DocBits::full(max_doc),
+    };
+    let within_filter = required.is_some();
     let mut in_heading = DocBits::empty(max_doc);
     let mut either = DocBits::empty(max_doc);
     for word in words {
         either.clear_all();
-        either.add_postings(reader, &word.heading_only)?;
-        either.add_postings(reader, &word.body)?;
-        hits.intersect(&either);
-        in_heading.add_postings(reader, &word.heading)?;
-        in_heading.add_postings(reader, &word.heading_word)?;
-    }
-    if let Some(required) = required {
-        hits.intersect(&DocBits::matching(reader, required)?);
+        if within_filter {
+            either.add_postings_within(reader, &word.heading_only, &hits)?;
+            either.add_postings_within(reader, &word.body, &hits)?;
+            hits.intersect(&either);
+            if hits.is_empty() {
+                break;
+            }
+            in_heading.add_postings_within(reader, &word.heading, &hits)?;
+            in_heading.add_postings_within(reader, &word.heading_word, &hits)?;
+        } else {
+            either.add_postings(reader, &word.heading_only)?;
+            either.add_postings(reader, &word.body)?;
+            hits.intersect(&either);
+            in_heading.add_postings(reader, &word.heading)?;
+            in_heading.add_postings(reader, &word.heading_word)?;
+        }
     }
     hits.remove_deleted(reader);
     Ok((hits, in_heading))
@@ -315,7 +331,7 @@ fn segment_top(
     capacity: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let mut top = SegmentTop::new(ordinal, capacity, DocBits::empty(0), reader);
-    if capacity == 0 || hits.len() == 0 {
+    if capacity == 0 || hits.is_empty() {
         return Ok(top.into_hits());
     }
     // 2. Hits with a word in the headline.
