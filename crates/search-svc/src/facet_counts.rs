@@ -68,22 +68,38 @@ impl SegmentTerms {
 
 /// No value under the root (single-valued layout).
 const NO_VALUE: u32 = u32::MAX;
+/// A run of 64 documents whose values differ (single-valued layout).
+const MIXED: u32 = u32::MAX - 1;
+/// Single-valued roots with at most this many values (kinds) keep a bit set
+/// per value, counted by popcount.
+const BIT_SET_VALUES_UP_TO: usize = 8;
 
 /// Each document's ordinals under one root, as offsets from the root's first
 /// ordinal. Roots with at most one value per document (paper, month, kind)
 /// hold one slot per document; the others are flattened: document `d`'s
 /// values are `ords[starts[d]..starts[d + 1]]`.
+///
+/// Single-valued roots also keep, per run of 64 documents (one word of a
+/// hit set), the value all of them share or [`MIXED`]: an archive ingested
+/// paper by paper and issue by issue has its papers and months in long
+/// runs, so most words of hits count with one popcount. A root of at most
+/// [`BIT_SET_VALUES_UP_TO`] values keeps a bit set per value instead.
 #[derive(Debug)]
 struct RootOrdinals {
     starts: Option<Vec<u32>>,
     ords: Vec<u32>,
+    /// Per 64 documents: their shared value, [`NO_VALUE`] or [`MIXED`]
+    /// (single-valued layout only, else empty).
+    shared: Vec<u32>,
+    /// Per value, the bits of its documents (small single-valued roots only).
+    value_bits: Option<Vec<Vec<u64>>>,
 }
 
 impl RootOrdinals {
     /// Reads every document's ordinals under each of `ranges` in one pass over
     /// the column, or None when a table would not fit 4-byte offsets.
     fn read(column: &tantivy::columnar::StrColumn, max_doc: DocId, ranges: &[(u64, u64)]) -> Option<Vec<RootOrdinals>> {
-        if ranges.iter().any(|(from, to)| to.saturating_sub(*from) >= u64::from(NO_VALUE)) {
+        if ranges.iter().any(|(from, to)| to.saturating_sub(*from) >= u64::from(MIXED)) {
             return None;
         }
         let mut starts: Vec<Vec<u32>> = vec![Vec::with_capacity(max_doc as usize + 1); ranges.len()];
@@ -106,30 +122,71 @@ impl RootOrdinals {
                 let single = starts.windows(2).all(|w| w[1] - w[0] <= 1);
                 if single {
                     let slots = starts.windows(2).map(|w| if w[1] > w[0] { ords[w[0] as usize] } else { NO_VALUE });
-                    RootOrdinals { starts: None, ords: slots.collect() }
+                    RootOrdinals::single_valued(slots.collect())
                 } else {
                     ords.shrink_to_fit();
-                    RootOrdinals { starts: Some(starts), ords }
+                    RootOrdinals { starts: Some(starts), ords, shared: Vec::new(), value_bits: None }
                 }
             })
             .collect();
         Some(tables)
     }
 
+    /// The table of a root with one slot per document, with its runs (and
+    /// its bit sets, for a root of a few values).
+    fn single_valued(slots: Vec<u32>) -> Self {
+        let shared =
+            slots.chunks(64).map(|run| if run.iter().all(|ord| *ord == run[0]) { run[0] } else { MIXED }).collect();
+        let values = slots.iter().filter(|ord| **ord != NO_VALUE).max().map_or(0, |max| *max as usize + 1);
+        let value_bits = (values <= BIT_SET_VALUES_UP_TO).then(|| {
+            let mut bits = vec![vec![0u64; slots.len().div_ceil(64)]; values];
+            for (doc, ord) in slots.iter().enumerate() {
+                if let Some(words) = bits.get_mut(*ord as usize) {
+                    words[doc / 64] |= 1 << (doc % 64);
+                }
+            }
+            bits
+        });
+        RootOrdinals { starts: None, ords: slots, shared, value_bits }
+    }
+
     /// Memory held by the table.
     fn bytes(&self) -> usize {
-        (self.starts.as_ref().map_or(0, Vec::capacity) + self.ords.capacity()) * std::mem::size_of::<u32>()
+        let value_bits: usize = self.value_bits.iter().flatten().map(|bits| bits.capacity() * 2).sum();
+        (self.starts.as_ref().map_or(0, Vec::capacity) + self.ords.capacity() + self.shared.capacity() + value_bits)
+            * std::mem::size_of::<u32>()
     }
 
     /// Adds one to the count of each value of each document in `docs`.
     fn count_all(&self, docs: &DocBits, counts: &mut [u32]) {
-        match &self.starts {
-            None => docs.for_each_doc(|doc| {
-                if let Some(slot) = self.ords.get(doc as usize).and_then(|&ord| counts.get_mut(ord as usize)) {
-                    *slot += 1;
+        if self.starts.is_some() {
+            docs.for_each_doc(|doc| self.count(doc, counts));
+            return;
+        }
+        if let Some(value_bits) = &self.value_bits {
+            for (bits, slot) in value_bits.iter().zip(counts.iter_mut()) {
+                *slot += docs.words().iter().zip(bits).map(|(hit, value)| (hit & value).count_ones()).sum::<u32>();
+            }
+            return;
+        }
+        for (index, &word) in docs.words().iter().enumerate() {
+            if word == 0 {
+                continue;
+            }
+            match self.shared.get(index).copied().unwrap_or(MIXED) {
+                MIXED => {
+                    let mut rest = word;
+                    while rest != 0 {
+                        self.count(index as DocId * 64 + rest.trailing_zeros(), counts);
+                        rest &= rest - 1;
+                    }
                 }
-            }),
-            Some(_) => docs.for_each_doc(|doc| self.count(doc, counts)),
+                shared => {
+                    if let Some(slot) = counts.get_mut(shared as usize) {
+                        *slot += word.count_ones();
+                    }
+                }
+            }
         }
     }
 
@@ -527,6 +584,47 @@ mod tests {
         let counts = searcher.search(&AllQuery, &collector).unwrap();
         assert_eq!(counts[1], reference(&searcher, &AllQuery, "author"));
         assert!(ids.iter().all(has_table));
+    }
+
+    #[test]
+    fn hit_sets_count_runs_small_roots_and_mixed_words_as_hit_by_hit() {
+        // Papers in runs of 100 articles (most 64-document words share one
+        // paper, the words across a run's edge mix two), a kind of three
+        // values, a month cycling every article (every word mixed), and
+        // articles with no paper.
+        let mut builder = Schema::builder();
+        let facets = builder.add_facet_field("facets", FacetOptions::default());
+        let topic = builder.add_text_field("topic", STRING);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for n in 0..1_000u32 {
+            let mut document = doc!(topic => if n % 3 == 0 || (300..420).contains(&n) { "economy" } else { "culture" });
+            if !(500..530).contains(&n) {
+                document.add_facet(facets, Facet::from_path(["paper", &format!("paper{}", n / 100)]));
+            }
+            document.add_facet(facets, Facet::from_path(["kind", ["article", "photo", "brief"][(n % 7 % 3) as usize]]));
+            document.add_facet(facets, Facet::from_path(["month", &format!("m{:02}", n % 12)]));
+            writer.add_document(document).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let reader = searcher.segment_reader(0);
+        let economy = TermQuery::new(Term::from_field_text(topic, "economy"), IndexRecordOption::Basic);
+        let weight = economy.weight(tantivy::query::EnableScoring::disabled_from_searcher(&searcher)).unwrap();
+        let hits = DocBits::matching(reader, &*weight).unwrap();
+        let collector = FacetTopCounts { field: "facets", roots: vec!["paper", "kind", "month"] };
+        let counts = collector.count_segment_hits(0, reader, &hits).unwrap();
+        for (at, root) in ["paper", "kind", "month"].iter().enumerate() {
+            assert_eq!(counts[at], reference(&searcher, &economy, root), "{root}");
+        }
+        // Each path was taken: runs and mixed words for papers, bit sets for kinds.
+        let terms = segment_terms(reader.segment_id());
+        let terms = terms.lock().unwrap();
+        let paper = &terms.tables["paper"];
+        assert!(paper.shared.contains(&MIXED) && paper.shared.iter().any(|v| *v < MIXED));
+        assert!(paper.value_bits.is_none());
+        assert!(terms.tables["kind"].value_bits.is_some());
+        assert!(terms.tables["month"].shared.iter().all(|v| *v == MIXED));
     }
 
     #[test]
