@@ -207,9 +207,20 @@ pub fn signature_at_end(text: &str) -> Option<Vec<&str>> {
     let inner = text.strip_suffix('）')?;
     let open = inner.rfind('（')?;
     let names: Vec<&str> = inner[open + '（'.len_utf8()..].split('、').collect();
-    let plausible =
-        |name: &&str| (2..=4).contains(&name.chars().count()) && name.chars().all(is_han) && !name.ends_with('摄');
+    let plausible = |name: &&str| {
+        (2..=4).contains(&name.chars().count())
+            && name.chars().all(is_han)
+            && !name.ends_with('摄')
+            && !is_column_label(name)
+    };
     (!names.is_empty() && names.len() <= 4 && names.iter().all(plausible)).then_some(names)
+}
+
+/// Returns true for a column's or genre's label printed where a signature
+/// could stand (`今日谈`, `社论`, `短评`, `编者按`, `按语`): up to three
+/// characters ending in a word for talk, comment or note.
+pub fn is_column_label(word: &str) -> bool {
+    word.chars().count() <= 3 && word.ends_with(['谈', '论', '评', '按', '语'])
 }
 
 #[cfg(test)]
@@ -260,5 +271,7 @@ mod tests {
         assert_eq!(signature_at_end("胜利召开。（梁涛）"), Some(vec!["梁涛"]));
         assert_eq!(signature_at_end("。（张晋峰、刘海君）"), Some(vec!["张晋峰", "刘海君"]));
         assert_eq!(signature_at_end("村（居）"), None);
+        assert_eq!(signature_at_end("把好事办实。（今日谈）"), None, "a column label signs nothing");
+        assert_eq!(signature_at_end("维护稳定。（社论）"), None);
     }
 }

@@ -4,7 +4,7 @@
 
 pub mod article;
 pub mod evaluate;
-mod lexicon;
+pub mod lexicon;
 pub mod mentions;
 pub mod tokens;
 

@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::text::{is_han, trim_layout};
+use crate::entities::lexicon::{is_transliteration, surname_len};
+use crate::text::{is_column_label, is_han, trim_layout};
 
 /// Role words that precede names in a credit, longest forms first.
 const ROLE_PATTERN: &str = r"(?:[\p{Han}]{1,6}(?:日报|晚报|报社|通讯社|电视台|广播电视台)|新华社|中新社|中国新闻社|人民日报社|人民网|新华网)?(?:本报|本刊)?(?:首席|实习|见习|特约|驻站|摄影)?(?:记\s*者|通讯员|评论员)|摄影报道|摄影|(?:文\s*[/／]\s*图|文图|文|图|摄影|摄)\s*[/／:：]";
@@ -63,6 +64,26 @@ pub fn names_in_credit(credit: &str) -> Vec<String> {
     names
 }
 
+/// Returns true when a credit's role runs straight into the text after it
+/// (`记者雷甫`, `记者从国家发`): such a credit can be a sentence cut by a
+/// hard wrap, so what follows must read as a name ([`reads_as_person_name`]).
+pub fn role_glued_to_name(credit: &str) -> bool {
+    let credit = trim_layout(credit);
+    ROLE_AT_START.find(credit).is_some_and(|role| credit[role.end()..].chars().next().is_some_and(is_han))
+}
+
+/// A name as a signature prints it: led by a surname (`雷甫`, `欧阳晓明`) or
+/// written in a foreign name's characters (`普里马科夫`), and no column
+/// label (`今日谈`). Stricter than [`names_in_credit`]'s test, for text
+/// that may be a sentence rather than a credit.
+pub fn reads_as_person_name(name: &str) -> bool {
+    is_person_name(name)
+        && !is_column_label(name)
+        && (surname_len(name).is_some_and(|len| name.chars().count() > len)
+            || is_transliteration(name)
+            || name.contains(['·', '•']))
+}
+
 /// A plausible Chinese person name: 2–6 Han characters, or a transliterated
 /// name with a middle dot.
 fn is_person_name(name: &str) -> bool {
@@ -98,6 +119,20 @@ mod tests {
         assert_eq!(names_in_credit("新华社记者  唐  奕摄"), ["唐奕"]);
         assert!(starts_with_role("新华社记者 李贺"));
         assert_eq!(names_in_credit("记者 李 静 通讯员 孟 涛"), ["李静", "孟涛"]);
+    }
+
+    #[test]
+    fn a_role_glued_to_text_signs_only_before_a_name() {
+        assert!(role_glued_to_name("记者雷甫"));
+        assert!(role_glued_to_name("记者从国家发"));
+        assert!(!role_glued_to_name("记者 雷甫"));
+        assert!(reads_as_person_name("雷甫"));
+        assert!(reads_as_person_name("贠娟绸"));
+        assert!(reads_as_person_name("欧阳晓明"));
+        assert!(reads_as_person_name("普里马科夫"));
+        for sentence in ["从国家发", "从中", "今天", "今日谈", "社论"] {
+            assert!(!reads_as_person_name(sentence), "{sentence}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::credit::{agency_in, names_in_credit, starts_with_role};
+use super::credit::{agency_in, names_in_credit, reads_as_person_name, role_glued_to_name, starts_with_role};
 use super::dateline::starts_article;
 use crate::text::{clean_heading, ends_sentence, join_wrapped, trim_layout, undo_doubling};
 
@@ -252,12 +252,14 @@ impl ElementBuilder {
         // In a narrow column, a short fragment after an unfinished sentence continues it.
         let continues_narrow = previous_open && self.last_body_line_chars <= NARROW_LINE;
         let opens_article = lines.first().is_some_and(|l| starts_article(l));
-        // A colon headline may sit under a kicker; leading a longer block, it
-        // is more likely an interview turn wrapped over lines.
+        // A colon headline may sit under a kicker or over a `——` subtitle;
+        // leading a longer block, it is more likely an interview turn wrapped
+        // over lines.
+        let over_subtitle = lines.get(1).is_some_and(|next| subtitle_line(next));
         let all_heading_like = lines
             .iter()
             .enumerate()
-            .all(|(at, l)| heading_like(l) || ((at > 0 || lines.len() == 1) && colon_headline(l)));
+            .all(|(at, l)| heading_like(l) || ((at > 0 || lines.len() == 1 || over_subtitle) && colon_headline(l)));
         if lines.len() <= 3 && !opens_article && !continues_narrow && all_heading_like {
             for line in lines {
                 self.push_heading(line, None);
@@ -395,6 +397,11 @@ fn trailing_credit(line: &str) -> Option<(String, LineKind)> {
     }
     let names = names_in_credit(credit.trim_end_matches(['摄', '撰']));
     if names.is_empty() {
+        return None;
+    }
+    // `…。记者从国家发` is a sentence whose hard wrap fell after `记者`
+    // followed by text: a role glued to what follows signs only a name.
+    if !has_mark && role_glued_to_name(credit) && !names.iter().all(|name| reads_as_person_name(name)) {
         return None;
     }
     let body = trim_layout(&captures["body"]).to_string();
@@ -537,6 +544,12 @@ fn colon_headline(line: &str) -> bool {
         && !line.ends_with(['：', ':', '、'])
 }
 
+/// A subtitle line: a short heading that opens with a dash
+/// (`——写在全国网络安全宣传周开幕之际`); a wrapped turn never does.
+fn subtitle_line(line: &str) -> bool {
+    line.starts_with(['—', '─']) && heading_like(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,6 +649,14 @@ mod tests {
             HeadingLine { text: "工信部：依法严惩诱骗用户消费SP企业".into(), level: None },
         ]);
         assert_eq!(page_elements(page)[1], stacked);
+        // Over a `——` subtitle, a colon headline leads its own story (with
+        // the wrong reading, it and the story's jump went to the story above).
+        let page = "正文在此结束了。\n\n评论：互联网管理宜粗不宜细\n——写在网络安全宣传周开幕之际\n\n本报记者 邵扬壁\n\n两国往来便捷。\n";
+        let over_subtitle = Element::Headings(vec![
+            HeadingLine { text: "评论：互联网管理宜粗不宜细".into(), level: None },
+            HeadingLine { text: "——写在网络安全宣传周开幕之际".into(), level: None },
+        ]);
+        assert_eq!(page_elements(page)[1], over_subtitle, "{:?}", page_elements(page));
         // Interview turns are sentences (or run over lines); credits name a role.
         for body in [
             "记者：这次会议的主要议题是什么？",
@@ -651,6 +672,21 @@ mod tests {
                 "{body:?} became a headline: {elements:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_role_cut_by_a_hard_wrap_is_body_text_and_a_glued_signature_names_a_person() {
+        let page = "发布会在北京举行。记者从国家发\n展改革委了解到，今年将继续推进。\n";
+        assert_eq!(
+            page_elements(page),
+            vec![paragraph("发布会在北京举行。记者从国家发展改革委了解到，今年将继续推进。")]
+        );
+        let page = "发布会在北京举行。记者今天\n又来到了现场。\n";
+        assert_eq!(page_elements(page), vec![paragraph("发布会在北京举行。记者今天又来到了现场。")]);
+        let page = "发布会在北京举行。记者雷甫\n";
+        assert_eq!(page_elements(page), vec![paragraph("发布会在北京举行。"), Element::Byline(vec!["雷甫".into()])]);
+        let page = "发布会在北京举行。记者 王春宇\n";
+        assert_eq!(page_elements(page), vec![paragraph("发布会在北京举行。"), Element::Byline(vec!["王春宇".into()])]);
     }
 
     #[test]

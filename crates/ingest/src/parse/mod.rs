@@ -30,3 +30,17 @@ pub fn parse_page(text: &str) -> ParsedPage {
         .find_map(|d| d.month_day);
     ParsedPage { articles, month_day }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_label_in_brackets_signs_no_author_and_a_name_does() {
+        let page = parse_page("把好事办实，把实事办好，群众才会满意。（今日谈）\n\n基层减负\n");
+        assert_eq!(page.articles.len(), 1, "{page:?}");
+        assert!(page.articles[0].authors.is_empty(), "{:?}", page.articles[0].authors);
+        let page = parse_page("把好事办实，把实事办好，群众才会满意。（梁涛）\n\n基层减负\n");
+        assert_eq!(page.articles[0].authors, ["梁涛"]);
+    }
+}
