@@ -130,19 +130,26 @@ pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
     let mut previous_word = String::new();
     let mut word = String::new();
     let mut word_span: Option<(usize, usize)> = None;
-    let mut pair = [0u8; 8];
+    // The current Han gram (pushing chars needs no UTF-8 check, unlike
+    // reading bytes back as a `str`).
+    let mut pair = String::with_capacity(8);
     // Emits the previous unit's token now that the unit after it is known.
     let mut arrive =
         |unit: Option<Unit>, word: &mut String, previous: &mut Option<Unit>, previous_word: &mut String| {
             if let Some(done) = previous.take() {
                 match (done.kind, unit.map(|u| u.kind)) {
                     (UnitKind::Han(first), Some(UnitKind::Han(second))) => {
-                        let length = first.encode_utf8(&mut pair).len();
-                        let length = length + second.encode_utf8(&mut pair[length..]).len();
+                        pair.clear();
+                        pair.push(first);
+                        pair.push(second);
                         let to = unit.map_or(done.to, |u| u.to);
-                        emit(done.from, to, std::str::from_utf8(&pair[..length]).unwrap_or_default());
+                        emit(done.from, to, &pair);
                     }
-                    (UnitKind::Han(single), _) => emit(done.from, done.to, single.encode_utf8(&mut pair)),
+                    (UnitKind::Han(single), _) => {
+                        pair.clear();
+                        pair.push(single);
+                        emit(done.from, done.to, &pair);
+                    }
                     (UnitKind::Word, _) => emit(done.from, done.to, previous_word),
                 }
             }

@@ -27,6 +27,9 @@ use crate::analyzer::{for_each_gram, is_han};
 pub struct Highlighter {
     /// Gram text → weight, for the query's terms that occur in the index.
     terms: BTreeMap<String, Score>,
+    /// The first character of each term (lower-cased), so that nearly
+    /// every gram of a text is turned away without a map look-up.
+    first_chars: Vec<char>,
     max_bytes: usize,
 }
 
@@ -63,7 +66,10 @@ impl Highlighter {
                 terms.insert(text, 1.0 / (1.0 + doc_freq as Score));
             }
         }
-        Ok(Highlighter { terms, max_bytes })
+        let mut first_chars: Vec<char> = terms.keys().filter_map(|term| term.chars().next()).collect();
+        first_chars.sort_unstable();
+        first_chars.dedup();
+        Ok(Highlighter { terms, first_chars, max_bytes })
     }
 
     /// True when no query term occurs in the index (nothing can be marked).
@@ -74,6 +80,10 @@ impl Highlighter {
     /// The weight of a gram, looked up lower-cased as tantivy does (grams are
     /// lower-case already, but for letters outside ASCII).
     fn weight(&self, gram: &str) -> Option<Score> {
+        let first = gram.chars().next()?;
+        if is_han(first) && !self.first_chars.contains(&first) {
+            return None;
+        }
         let plain = gram.chars().all(|c| is_han(c) || !c.is_uppercase());
         if plain {
             self.terms.get(gram).copied()
