@@ -368,6 +368,7 @@ impl ArticleIndex {
         let started = Instant::now();
         let before = self.index.searchable_segment_metas()?.len();
         let mut merged = 0;
+        let mut asked = false;
         loop {
             let segments: Vec<(SegmentId, u32)> =
                 self.index.searchable_segment_metas()?.iter().map(|meta| (meta.id(), meta.num_docs())).collect();
@@ -376,6 +377,7 @@ impl ArticleIndex {
             if groups.is_empty() {
                 break;
             }
+            asked = true;
             let merges: Vec<_> = {
                 let mut writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
                 groups.iter().map(|group| writer.merge(group)).collect()
@@ -401,7 +403,9 @@ impl ArticleIndex {
                 std::thread::sleep(MERGE_RETRY_INTERVAL);
             }
         }
-        if merged > 0 {
+        // Reload even when every merge asked for was refused: the
+        // background merges that held the segments may have done the work.
+        if asked {
             self.reader.reload()?;
             // Remove the merged-away files now (gigabytes after a
             // rebuild), not in whichever later commit comes first.
