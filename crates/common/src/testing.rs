@@ -39,6 +39,48 @@ pub async fn fresh_database() -> TestDatabase {
     TestDatabase { url, pool }
 }
 
+/// A child process (a server or watcher a test starts) that is killed and
+/// reaped when the guard goes, so a test that fails half-way leaves no
+/// process running. Derefs to the [`std::process::Child`].
+#[derive(Debug)]
+pub struct ChildGuard(Option<std::process::Child>);
+
+impl ChildGuard {
+    /// Guards `child`.
+    pub fn new(child: std::process::Child) -> Self {
+        ChildGuard(Some(child))
+    }
+
+    /// The child, no longer guarded (for `wait_with_output`).
+    pub fn into_inner(mut self) -> std::process::Child {
+        self.0.take().expect("a guarded child is present until into_inner")
+    }
+}
+
+impl std::ops::Deref for ChildGuard {
+    type Target = std::process::Child;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("a guarded child is present until into_inner")
+    }
+}
+
+impl std::ops::DerefMut for ChildGuard {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("a guarded child is present until into_inner")
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            // Both fail harmlessly when the test has already stopped and reaped it.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Replaces the database name in a postgres URL.
 fn replace_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -59,6 +101,15 @@ fn replace_database(url: &str, database: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::replace_database;
+
+    #[test]
+    fn a_guarded_child_is_killed_and_reaped_when_the_guard_goes() {
+        let guard = super::ChildGuard::new(std::process::Command::new("sleep").arg("600").spawn().unwrap());
+        let pid = guard.id();
+        drop(guard);
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
+        assert!(status.is_err(), "process {pid} is still there: {status:?}");
+    }
 
     #[test]
     fn replaces_the_database_name_and_keeps_parameters() {

@@ -283,14 +283,16 @@ async fn sigterm_stops_the_run_command_between_pages() {
         let text = format!("本报讯（记者 张{page}）第{page}号稿件正文。\n\n第{page}号标题\n\n本报讯（记者 李{page}）第{page}号副稿。\n");
         std::fs::write(dir.path().join(format!("{page:04}.txt")), text).unwrap();
     }
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
-        .args(["run", &dir.path().to_string_lossy()])
-        .env("DATABASE_URL", &database.url)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = baokan_common::testing::ChildGuard::new(
+        std::process::Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+            .args(["run", &dir.path().to_string_lossy()])
+            .env("DATABASE_URL", &database.url)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     // Wait until some pages are in, then ask it to stop.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while count(&database.pool, "SELECT count(*) FROM pages").await < 20 {
@@ -299,7 +301,7 @@ async fn sigterm_stops_the_run_command_between_pages() {
     }
     let terminated = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(terminated.success());
-    let output = child.wait_with_output().unwrap();
+    let output = child.into_inner().wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("pages: "), "a summary is printed on the way out: {stdout}");
     let pages = count(&database.pool, "SELECT count(*) FROM pages").await;

@@ -65,15 +65,17 @@ async fn watch_serves_metrics_of_pages_by_outcome() {
     let inbox = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let address: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
-        .args(["watch", "--interval-secs", "0.1", "--metrics-listen", &address.to_string()])
-        .arg(inbox.path())
-        .env("DATABASE_URL", &database.url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = baokan_common::testing::ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_baokan-ingest"))
+            .args(["watch", "--interval-secs", "0.1", "--metrics-listen", &address.to_string()])
+            .arg(inbox.path())
+            .env("DATABASE_URL", &database.url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut copied = 0;
     // Files arrive whole (written beside, then renamed in), as a drop folder
     // should be fed: a busy machine could otherwise stall a copy mid-file

@@ -258,17 +258,19 @@ async fn tokens_never_reach_the_log_even_at_debug_level() {
     let database = baokan_common::testing::fresh_database().await;
     let index = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-search"))
-        .env("DATABASE_URL", &database.url)
-        .env("BAOKAN_INDEX_DIR", index.path())
-        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BAOKAN_METRICS_LISTEN", "off")
-        .env("BAOKAN_AUTH_TOKENS", TOKEN)
-        .env("RUST_LOG", "debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = baokan_common::testing::ChildGuard::new(
+        std::process::Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+            .env("DATABASE_URL", &database.url)
+            .env("BAOKAN_INDEX_DIR", index.path())
+            .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BAOKAN_METRICS_LISTEN", "off")
+            .env("BAOKAN_AUTH_TOKENS", TOKEN)
+            .env("RUST_LOG", "debug")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let address = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     let channel = loop {
@@ -287,7 +289,7 @@ async fn tokens_never_reach_the_log_even_at_debug_level() {
         let _ = client.search(query("两山")).await;
     }
     assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-    let output = child.wait_with_output().unwrap();
+    let output = child.into_inner().wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("request finished"), "the requests were logged: {log}");
     assert!(!log.contains(TOKEN) && !log.contains("a-wrong-token"), "a token leaked into the log");

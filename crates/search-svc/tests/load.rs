@@ -121,18 +121,20 @@ async fn mixed_concurrent_load_fails_nothing_and_memory_settles() {
     baokan_ingest::run::run(&database.pool, &[seeds], &Default::default()).await.unwrap();
     let index = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baokan-search"))
-        .env("DATABASE_URL", &database.url)
-        .env("BAOKAN_INDEX_DIR", index.path())
-        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BAOKAN_METRICS_LISTEN", "off")
-        .env("BAOKAN_MAX_CONCURRENT_REQUESTS", "12")
-        .env("BAOKAN_MAX_CONCURRENT_EXPORTS", "2")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = baokan_common::testing::ChildGuard::new(
+        std::process::Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+            .env("DATABASE_URL", &database.url)
+            .env("BAOKAN_INDEX_DIR", index.path())
+            .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BAOKAN_METRICS_LISTEN", "off")
+            .env("BAOKAN_MAX_CONCURRENT_REQUESTS", "12")
+            .env("BAOKAN_MAX_CONCURRENT_EXPORTS", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let channel = loop {
         match Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap().connect().await {

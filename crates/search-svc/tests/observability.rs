@@ -73,17 +73,19 @@ async fn each_request_logs_one_json_line_with_method_query_hits_status_and_laten
     baokan_ingest::run::run(&database.pool, &[seeds_dir()], &Default::default()).await.unwrap();
     let index = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baokan-search"))
-        .env("DATABASE_URL", &database.url)
-        .env("BAOKAN_INDEX_DIR", index.path())
-        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BAOKAN_METRICS_LISTEN", "off")
-        .env("BAOKAN_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start baokan-search");
+    let mut child = baokan_common::testing::ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+            .env("DATABASE_URL", &database.url)
+            .env("BAOKAN_INDEX_DIR", index.path())
+            .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BAOKAN_METRICS_LISTEN", "off")
+            .env("BAOKAN_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start baokan-search"),
+    );
     let stderr = child.stderr.take().unwrap();
     let lines = std::thread::spawn(move || BufReader::new(stderr).lines().map_while(Result::ok).collect::<Vec<_>>());
 

@@ -5,12 +5,12 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
 
-use baokan_common::testing::fresh_database;
+use baokan_common::testing::{fresh_database, ChildGuard};
 use baokan_ingest::metadata::PageMetadata;
 use baokan_search::proto::search_service_client::SearchServiceClient;
 use baokan_search::proto::GetIndexStatusRequest;
@@ -23,22 +23,24 @@ fn free_port() -> u16 {
 }
 
 /// Starts the real binary.
-fn spawn_search(database_url: &str, index_dir: &Path, port: u16) -> Child {
+fn spawn_search(database_url: &str, index_dir: &Path, port: u16) -> ChildGuard {
     spawn_search_logging(database_url, index_dir, port, Stdio::null())
 }
 
 /// Starts the real binary with its log going to `log`.
-fn spawn_search_logging(database_url: &str, index_dir: &Path, port: u16, log: impl Into<Stdio>) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_baokan-search"))
-        .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
-        .env("DATABASE_URL", database_url)
-        .env("BAOKAN_INDEX_DIR", index_dir)
-        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start baokan-search")
+fn spawn_search_logging(database_url: &str, index_dir: &Path, port: u16, log: impl Into<Stdio>) -> ChildGuard {
+    ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+            .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
+            .env("DATABASE_URL", database_url)
+            .env("BAOKAN_INDEX_DIR", index_dir)
+            .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start baokan-search"),
+    )
 }
 
 /// Connects once the server answers and has caught up.
@@ -288,16 +290,18 @@ async fn postgres_outages_do_not_stop_search_and_changes_arrive_after_them() {
     // Outage at start: the last index is served, and it catches up later.
     proxy.cut();
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baokan-search"))
-        .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
-        .env("DATABASE_URL", &through_proxy)
-        .env("BAOKAN_INDEX_DIR", index.path())
-        .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BAOKAN_DATABASE_PATIENCE_SECS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_baokan-search"))
+            .env("BAOKAN_METRICS_LISTEN", "127.0.0.1:0")
+            .env("DATABASE_URL", &through_proxy)
+            .env("BAOKAN_INDEX_DIR", index.path())
+            .env("BAOKAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BAOKAN_DATABASE_PATIENCE_SECS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut client = loop {
         if let Ok(mut client) = SearchServiceClient::connect(format!("http://127.0.0.1:{port}")).await {
