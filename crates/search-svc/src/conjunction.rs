@@ -295,26 +295,25 @@ fn segment_hits(
         None => DocBits::full(max_doc),
     };
     let within_filter = required.is_some();
+    let add = |bits: &mut DocBits, term: &Term, within: &DocBits| {
+        if within_filter {
+            bits.add_postings_within(reader, term, within)
+        } else {
+            bits.add_postings(reader, term)
+        }
+    };
     let mut in_heading = DocBits::empty(max_doc);
     let mut either = DocBits::empty(max_doc);
     for word in words {
         either.clear_all();
-        if within_filter {
-            either.add_postings_within(reader, &word.heading_only, &hits)?;
-            either.add_postings_within(reader, &word.body, &hits)?;
-            hits.intersect(&either);
-            if hits.is_empty() {
-                break;
-            }
-            in_heading.add_postings_within(reader, &word.heading, &hits)?;
-            in_heading.add_postings_within(reader, &word.heading_word, &hits)?;
-        } else {
-            either.add_postings(reader, &word.heading_only)?;
-            either.add_postings(reader, &word.body)?;
-            hits.intersect(&either);
-            in_heading.add_postings(reader, &word.heading)?;
-            in_heading.add_postings(reader, &word.heading_word)?;
+        add(&mut either, &word.heading_only, &hits)?;
+        add(&mut either, &word.body, &hits)?;
+        hits.intersect(&either);
+        if within_filter && hits.is_empty() {
+            break;
         }
+        add(&mut in_heading, &word.heading, &hits)?;
+        add(&mut in_heading, &word.heading_word, &hits)?;
     }
     hits.remove_deleted(reader);
     Ok((hits, in_heading))

@@ -7,6 +7,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, SegmentReader, Term, TERMINATED};
 
 /// A bit per document of a segment.
+#[derive(Debug)]
 pub(crate) struct DocBits(Vec<u64>);
 
 impl DocBits {

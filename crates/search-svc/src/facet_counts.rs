@@ -92,7 +92,7 @@ struct RootOrdinals {
     /// (single-valued layout only, else empty).
     shared: Vec<u32>,
     /// Per value, the bits of its documents (small single-valued roots only).
-    value_bits: Option<Vec<Vec<u64>>>,
+    value_bits: Option<Vec<DocBits>>,
 }
 
 impl RootOrdinals {
@@ -139,10 +139,10 @@ impl RootOrdinals {
             slots.chunks(64).map(|run| if run.iter().all(|ord| *ord == run[0]) { run[0] } else { MIXED }).collect();
         let values = slots.iter().filter(|ord| **ord != NO_VALUE).max().map_or(0, |max| *max as usize + 1);
         let value_bits = (values <= BIT_SET_VALUES_UP_TO).then(|| {
-            let mut bits = vec![vec![0u64; slots.len().div_ceil(64)]; values];
+            let mut bits: Vec<DocBits> = (0..values).map(|_| DocBits::empty(slots.len() as DocId)).collect();
             for (doc, ord) in slots.iter().enumerate() {
-                if let Some(words) = bits.get_mut(*ord as usize) {
-                    words[doc / 64] |= 1 << (doc % 64);
+                if let Some(value) = bits.get_mut(*ord as usize) {
+                    value.insert(doc as DocId);
                 }
             }
             bits
@@ -152,7 +152,7 @@ impl RootOrdinals {
 
     /// Memory held by the table.
     fn bytes(&self) -> usize {
-        let value_bits: usize = self.value_bits.iter().flatten().map(|bits| bits.capacity() * 2).sum();
+        let value_bits: usize = self.value_bits.iter().flatten().map(|bits| bits.words().len() * 2).sum();
         (self.starts.as_ref().map_or(0, Vec::capacity) + self.ords.capacity() + self.shared.capacity() + value_bits)
             * std::mem::size_of::<u32>()
     }
@@ -165,7 +165,8 @@ impl RootOrdinals {
         }
         if let Some(value_bits) = &self.value_bits {
             for (bits, slot) in value_bits.iter().zip(counts.iter_mut()) {
-                *slot += docs.words().iter().zip(bits).map(|(hit, value)| (hit & value).count_ones()).sum::<u32>();
+                *slot +=
+                    docs.words().iter().zip(bits.words()).map(|(hit, value)| (hit & value).count_ones()).sum::<u32>();
             }
             return;
         }
