@@ -24,6 +24,25 @@ pub fn admin_url() -> String {
 
 /// Creates and migrates a new database with a unique name.
 pub async fn fresh_database() -> TestDatabase {
+    let url = empty_database().await;
+    let pool = crate::db::connect_and_migrate(&url, 8).await.expect("migrate test database");
+    TestDatabase { url, pool }
+}
+
+/// Creates a new database migrated up to schema version `last_version`
+/// only, to test a later migration on data written before it.
+pub async fn database_migrated_to(last_version: i64) -> TestDatabase {
+    let url = empty_database().await;
+    let pool = crate::db::connect_lazy(&url, 8).expect("test database URL");
+    let earlier: Vec<sqlx::migrate::Migration> =
+        crate::db::MIGRATOR.iter().filter(|migration| migration.version <= last_version).cloned().collect();
+    let migrator = sqlx::migrate::Migrator { migrations: earlier.into(), ..sqlx::migrate::Migrator::DEFAULT };
+    migrator.run(&pool).await.expect("migrate test database");
+    TestDatabase { url, pool }
+}
+
+/// Creates a new database with a unique name and no schema; returns its URL.
+async fn empty_database() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let admin = admin_url();
     let nanos =
@@ -34,9 +53,7 @@ pub async fn fresh_database() -> TestDatabase {
         .await
         .unwrap_or_else(|e| panic!("tests need PostgreSQL at DATABASE_URL={admin}: {e}"));
     connection.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
-    let url = replace_database(&admin, &name);
-    let pool = crate::db::connect_and_migrate(&url, 8).await.expect("migrate test database");
-    TestDatabase { url, pool }
+    replace_database(&admin, &name)
 }
 
 /// A child process (a server or watcher a test starts) that is killed and

@@ -125,23 +125,26 @@ pub async fn group_wire_copies(
     // ALL. Each arm can only be served by its own index, whatever the
     // statistics of a freshly loaded table say (an OR of the four bands
     // with an `id <>` filter once planned as a walk over the whole primary
-    // key per page: quadratic). The distance is checked here.
+    // key per page: quadratic). The candidates come from the narrow
+    // `article_fingerprints` (about 4 x archive / 65,536 rows per article,
+    // read from a table that stays cached); the distance is checked here,
+    // and only the matches are looked up in `articles`.
     let fingerprints: Vec<i64> = mine.iter().map(|(_, fingerprint)| *fingerprint).collect();
     let band_values = |shift: u32| -> Vec<i64> { fingerprints.iter().map(|f| (f >> shift) & 0xffff).collect() };
-    let candidates: Vec<(i64, i64, Option<i64>)> = if mine.is_empty() {
+    let candidates: Vec<(i64, i64)> = if mine.is_empty() {
         if !was_stored {
             return Ok(0);
         }
         Vec::new()
     } else {
         sqlx::query_as(
-            "SELECT id, simhash, wire_group FROM articles WHERE ((simhash >> 48) & 65535) = ANY($1) AND simhash IS NOT NULL
+            "SELECT article_id, simhash FROM article_fingerprints WHERE ((simhash >> 48) & 65535) = ANY($1)
              UNION ALL
-             SELECT id, simhash, wire_group FROM articles WHERE ((simhash >> 32) & 65535) = ANY($2) AND simhash IS NOT NULL
+             SELECT article_id, simhash FROM article_fingerprints WHERE ((simhash >> 32) & 65535) = ANY($2)
              UNION ALL
-             SELECT id, simhash, wire_group FROM articles WHERE ((simhash >> 16) & 65535) = ANY($3) AND simhash IS NOT NULL
+             SELECT article_id, simhash FROM article_fingerprints WHERE ((simhash >> 16) & 65535) = ANY($3)
              UNION ALL
-             SELECT id, simhash, wire_group FROM articles WHERE (simhash & 65535) = ANY($4) AND simhash IS NOT NULL",
+             SELECT article_id, simhash FROM article_fingerprints WHERE (simhash & 65535) = ANY($4)",
         )
         .bind(band_values(48))
         .bind(band_values(32))
@@ -151,14 +154,27 @@ pub async fn group_wire_copies(
         .await?
     };
     // A set: an article found through several bands comes back once per band.
-    let mut matches: BTreeSet<(i64, i64, Option<i64>)> = BTreeSet::new();
+    let mut close: BTreeSet<(i64, i64)> = BTreeSet::new();
     for (id, fingerprint) in &mine {
-        for (other, other_fingerprint, group) in &candidates {
+        for (other, other_fingerprint) in &candidates {
             if other != id && crate::simhash::distance(*fingerprint, *other_fingerprint) <= MAX_DISTANCE {
-                matches.insert((*id, *other, *group));
+                close.insert((*id, *other));
             }
         }
     }
+    // The groups the close articles are in now.
+    let others: Vec<i64> = close.iter().map(|(_, other)| *other).collect::<BTreeSet<_>>().into_iter().collect();
+    let groups_of: BTreeMap<i64, Option<i64>> = if others.is_empty() {
+        BTreeMap::new()
+    } else {
+        sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, wire_group FROM articles WHERE id = ANY($1)")
+            .bind(&others)
+            .fetch_all(&mut **transaction)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let matches = close.into_iter().filter_map(|(id, other)| groups_of.get(&other).map(|group| (id, other, *group)));
     // Every article of the page starts ungrouped; matched ones join the smallest id around.
     if was_stored {
         sqlx::query("UPDATE articles SET wire_group = NULL WHERE page_id = $1 AND wire_group IS NOT NULL")

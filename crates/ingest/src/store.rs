@@ -117,15 +117,13 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
 /// again, which repairs links lost to a crash between the two transactions.
 /// `was_stored`: the page existed before this ingest.
 pub async fn link_page(pool: &PgPool, page_id: i64, was_stored: bool) -> Result<(), StoreError> {
-    let mut transaction = pool.begin().await?;
     // Every linking query is an index lookup by page, band or edition. During
     // a bulk load the table statistics lag behind and the planner would scan
     // the whole table once per page (quadratic); tell it not to. Disabling
     // sequential scans inflates plan costs past the JIT threshold, and
     // compiling every short query would cost more than running it: no JIT.
-    sqlx::query("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
-        .execute(&mut *transaction)
-        .await?;
+    // Both settings travel with the `BEGIN` (one round trip, not two).
+    let mut transaction = pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off").await?;
     crate::links::link_continuations(&mut transaction, page_id, was_stored).await?;
     crate::links::group_wire_copies(&mut transaction, page_id, was_stored).await?;
     transaction.commit().await?;
@@ -273,8 +271,11 @@ async fn write_articles(
             .map(|(article, names)| derived_fields(article, names).map(serde_json::Value::Object))
             .collect::<Result<_, _>>()?,
     );
+    // The articles and, in the same statement, the fingerprints that wire
+    // copy look-ups read (`article_fingerprints`, migration 0004).
     sqlx::query(
-        "INSERT INTO articles (page_id, ordinal, kind, kicker, title, subtitle, authors, source, dateline, paragraphs, jumps, extra,
+        "WITH written AS (
+         INSERT INTO articles (page_id, ordinal, kind, kicker, title, subtitle, authors, source, dateline, paragraphs, jumps, extra,
                               dateline_city, continues_to, continued_from, persons, places, orgs, simhash)
          SELECT $1, (item.ordinal - 1)::int, item.a->>'kind', item.a->>'kicker', item.a->>'title', item.a->>'subtitle',
                 ARRAY(SELECT jsonb_array_elements_text(item.a->'authors')),
@@ -296,7 +297,12 @@ async fn write_articles(
                 paragraphs = EXCLUDED.paragraphs, jumps = EXCLUDED.jumps, extra = EXCLUDED.extra,
                 dateline_city = EXCLUDED.dateline_city, continues_to = EXCLUDED.continues_to,
                 continued_from = EXCLUDED.continued_from, persons = EXCLUDED.persons, places = EXCLUDED.places,
-                orgs = EXCLUDED.orgs, simhash = EXCLUDED.simhash",
+                orgs = EXCLUDED.orgs, simhash = EXCLUDED.simhash
+         RETURNING id, simhash)
+         INSERT INTO article_fingerprints (article_id, simhash)
+         SELECT id, simhash FROM written WHERE simhash IS NOT NULL
+         ON CONFLICT (article_id) DO UPDATE SET simhash = EXCLUDED.simhash
+         WHERE article_fingerprints.simhash <> EXCLUDED.simhash",
     )
     .bind(page_id)
     .bind(batch)
@@ -308,6 +314,14 @@ async fn write_articles(
             .bind(articles.len() as i32)
             .execute(&mut **transaction)
             .await?;
+        // A rewritten body too short for a fingerprint no longer has one.
+        sqlx::query(
+            "DELETE FROM article_fingerprints f USING articles a
+             WHERE a.page_id = $1 AND f.article_id = a.id AND a.simhash IS NULL",
+        )
+        .bind(page_id)
+        .execute(&mut **transaction)
+        .await?;
     }
     // Sorted: two pages that teach the same names insert them in the same
     // order, so neither waits for a word the other holds while holding one

@@ -470,3 +470,77 @@ async fn a_page_aborted_to_break_a_deadlock_is_stored_on_the_next_try() {
         "the aborted try left no change-log rows"
     );
 }
+
+/// A story long enough for a SimHash fingerprint (80+ characters).
+const WIRE_STORY: &str = "新华社北京2月3日电 记者从国家统计局获悉，2021年全国粮食总产量13657亿斤，比上年增加267亿斤，\
+    增长2.0%，连续7年稳定在1.3万亿斤以上。其中谷物产量12655亿斤，比上年增加388亿斤。国家统计局农村司司长表示，\
+    全国粮食生产再获丰收，为稳定经济社会发展大局提供了有力支撑。";
+
+async fn wire_groups(pool: &PgPool) -> Vec<(String, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT p.source_path, a.wire_group FROM articles a JOIN pages p ON p.id = a.page_id ORDER BY p.source_path",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn reprints_share_a_wire_group_and_fingerprints_follow_their_articles() {
+    let database = fresh_database().await;
+    let pool = &database.pool;
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second, other) = (dir.path().join("a.txt"), dir.path().join("b.txt"), dir.path().join("c.txt"));
+    ingest_text(pool, &first, &format!("{WIRE_STORY}\n\n全国粮食总产量创新高\n")).await;
+    // The same story, re-wrapped, with other punctuation and one edit, in another paper.
+    let reprint = WIRE_STORY.replace('，', ",").replace("记者从", "本报记者从").replace('。', "。\n");
+    ingest_text(pool, &second, &format!("{reprint}\n\n粮食总产量再创新高\n")).await;
+    let unrelated = "本报太原4月8日讯 4月8日上午，省委书记楼阳生在太原市参加义务植树活动。他强调，要深入学习贯彻\
+        习近平生态文明思想，践行绿水青山就是金山银山理念，持续推进国土绿化，为建设美丽山西作出新贡献。参加活动的还有\
+        省领导和机关干部群众。";
+    ingest_text(pool, &other, &format!("{unrelated}\n\n省领导参加义务植树\n")).await;
+
+    let groups = wire_groups(pool).await;
+    assert_eq!(groups.len(), 3, "{groups:?}");
+    assert!(groups[0].1.is_some() && groups[0].1 == groups[1].1, "the reprint joins the story's group: {groups:?}");
+    assert_eq!(groups[2].1, None, "an unrelated story is in no group: {groups:?}");
+    assert_eq!(count(pool, "SELECT count(*) FROM article_fingerprints").await, 3);
+    let stray = "SELECT count(*) FROM article_fingerprints f JOIN articles a ON a.id = f.article_id
+                 WHERE a.simhash IS DISTINCT FROM f.simhash";
+    assert_eq!(count(pool, stray).await, 0, "each fingerprint is its article's");
+
+    // Rewritten with a body too short for a fingerprint: it leaves the group.
+    ingest_text(pool, &second, "本报讯 粮食再获丰收。\n\n粮食总产量再创新高\n").await;
+    assert_eq!(count(pool, "SELECT count(*) FROM article_fingerprints").await, 2);
+    assert_eq!(wire_groups(pool).await[1].1, None, "a rewritten short body is no copy");
+
+    // A deleted page takes its articles' fingerprints along.
+    let source_path = baokan_ingest::run::source_path_of(&first);
+    let (pages, _) = baokan_ingest::store::delete_pages(pool, &[source_path], &[]).await.unwrap();
+    assert_eq!(pages, 1);
+    assert_eq!(count(pool, "SELECT count(*) FROM article_fingerprints").await, 1);
+}
+
+#[tokio::test]
+async fn the_fingerprint_migration_copies_the_fingerprints_of_an_existing_archive() {
+    let database = baokan_common::testing::database_migrated_to(3).await;
+    let pool = &database.pool;
+    sqlx::query(
+        "WITH page AS (INSERT INTO pages (source_path, content_hash, encoding, raw_text)
+                       VALUES ('/archive/a.txt', 'h', 'utf-8', 't') RETURNING id)
+         INSERT INTO articles (page_id, ordinal, kind, paragraphs, simhash)
+         SELECT id, n, 'article', '{}', CASE WHEN n = 2 THEN NULL ELSE 1000 + n END
+         FROM page, generate_series(0, 2) AS n",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    baokan_common::db::MIGRATOR.run(pool).await.unwrap();
+    let copied: Vec<(i32, i64)> = sqlx::query_as(
+        "SELECT a.ordinal, f.simhash FROM article_fingerprints f JOIN articles a ON a.id = f.article_id ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(copied, [(0, 1000), (1, 1001)], "every fingerprint, and none for an article without one");
+}
