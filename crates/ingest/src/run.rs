@@ -13,9 +13,11 @@ use tracing::{info, warn, Instrument};
 use crate::metadata::PageMetadata;
 use crate::metrics::{self, PageOutcome};
 use crate::names::{names_of, ArticleNames};
-use crate::page_file::{read_page_file_limited, DEFAULT_MAX_FILE_BYTES};
+use crate::page_file::{read_page_file_limited, PageFile, PageFileError, DEFAULT_MAX_FILE_BYTES};
 use crate::progress::{Progress, ProgressMode};
-use crate::store::{record_error, store_page, stored_state, PageRecord, StoreError, StoreOutcome, StoredState};
+use crate::store::{
+    record_error, state_of, store_page, stored_pages, PageRecord, StoreError, StoreOutcome, StoredPage, StoredState,
+};
 use crate::walk::display_path;
 pub use crate::walk::{collect_page_files, source_path_of};
 
@@ -150,28 +152,37 @@ pub async fn run_with(
         Ok((_, Err(error))) => failure = failure.take().or(Some(error)),
         Err(error) => warn!(error = %error, "page task failed"),
     };
-    for (path, bytes) in files.into_iter().zip(sizes) {
-        if stop.load(Ordering::SeqCst) {
-            info!("stopping between pages as asked");
-            break;
-        }
-        while in_flight.len() >= options.workers.max(1) {
-            if let Some(joined) = in_flight.join_next().await {
-                finished(joined, &mut summary, &mut progress);
+    // The stored state of a batch of pages is read in one query before they
+    // start (one round trip per batch instead of one per page).
+    let entries: Vec<(PathBuf, u64)> = files.into_iter().zip(sizes).collect();
+    'batches: for batch in entries.chunks(STATE_BATCH) {
+        let source_paths: Vec<String> = batch.iter().map(|(path, _)| source_path_of(path)).collect();
+        // Unknown when the look-up fails: each page is then compared under its row lock.
+        let stored = stored_pages(pool, &source_paths).await.ok();
+        for ((path, bytes), source_path) in batch.iter().zip(source_paths) {
+            if stop.load(Ordering::SeqCst) {
+                info!("stopping between pages as asked");
+                break 'batches;
             }
+            while in_flight.len() >= options.workers.max(1) {
+                if let Some(joined) = in_flight.join_next().await {
+                    finished(joined, &mut summary, &mut progress);
+                }
+            }
+            let prior = match &stored {
+                None => Prior::Unknown,
+                Some(stored) => stored.get(&source_path).cloned().map_or(Prior::Absent, Prior::Stored),
+            };
+            let (pool, flags, max_file_bytes) = (pool.clone(), flags.clone(), options.max_file_bytes);
+            let (path, bytes) = (path.clone(), (*bytes).min(max_file_bytes));
+            in_flight.spawn(async move {
+                let span = tracing::info_span!("ingest_file", file = %source_path);
+                let mut page = RunSummary::default();
+                let file = PageToIngest { path: &path, source_path: &source_path, bytes, max_file_bytes, prior };
+                let outcome = ingest_one(&pool, file, &flags, &mut page).instrument(span).await.map(|()| page);
+                (bytes, outcome)
+            });
         }
-        let (pool, flags, max_file_bytes) = (pool.clone(), flags.clone(), options.max_file_bytes);
-        in_flight.spawn(async move {
-            let source_path = source_path_of(&path);
-            let span = tracing::info_span!("ingest_file", file = %source_path);
-            let bytes = bytes.min(max_file_bytes);
-            let mut page = RunSummary::default();
-            let outcome = ingest_one(&pool, &path, &source_path, &flags, bytes, max_file_bytes, &mut page)
-                .instrument(span)
-                .await
-                .map(|()| page);
-            (bytes, outcome)
-        });
     }
     while let Some(joined) = in_flight.join_next().await {
         finished(joined, &mut summary, &mut progress);
@@ -183,23 +194,91 @@ pub async fn run_with(
     }
 }
 
+/// Pages whose stored state is read in one query before they are ingested.
+const STATE_BATCH: usize = 64;
+
+/// What the batch look-up found for a page file's path.
+#[derive(Debug, Clone)]
+enum Prior {
+    /// The look-up failed.
+    Unknown,
+    /// No page with this path.
+    Absent,
+    /// The page stored with this path.
+    Stored(StoredPage),
+}
+
+/// One page file to ingest.
+struct PageToIngest<'a> {
+    path: &'a Path,
+    /// Canonical path: the page's identity.
+    source_path: &'a str,
+    /// Size in bytes, for progress and metrics.
+    bytes: u64,
+    max_file_bytes: u64,
+    prior: Prior,
+}
+
+/// A page file read, parsed and compared with what is stored, with its
+/// names when it will be written.
+struct PreparedPage {
+    page: PageFile,
+    metadata: PageMetadata,
+    /// `MM-DD` from datelines, kept when the year is unknown.
+    issue_month_day: Option<String>,
+    state: StoredState,
+    names: Vec<ArticleNames>,
+}
+
+/// The CPU work of one page, in one go off the async threads: read, decode
+/// and parse the file, compare it with what was stored, and read the names
+/// of its articles unless it is unchanged (the costly part).
+fn prepare_page(
+    path: &Path,
+    max_file_bytes: u64,
+    flags: PageMetadata,
+    prior: &Prior,
+) -> Result<PreparedPage, PageFileError> {
+    let page = read_page_file_limited(path, max_file_bytes)?;
+    let metadata = flags.or(PageMetadata::from_path(path));
+    let issue_month_day = match (metadata.issue_date, page.parsed.month_day) {
+        (None, Some((month, day))) => Some(format!("{month:02}-{day:02}")),
+        _ => None,
+    };
+    let state = match prior {
+        Prior::Unknown => StoredState::Changed,
+        Prior::Absent => StoredState::Absent,
+        Prior::Stored(row) => state_of(Some(row), &page.content_hash, &metadata, &issue_month_day),
+    };
+    let names = match state {
+        StoredState::Unchanged => Vec::new(),
+        StoredState::Absent | StoredState::Changed => page.parsed.articles.iter().map(names_of).collect(),
+    };
+    Ok(PreparedPage { page, metadata, issue_month_day, state, names })
+}
+
 /// Ingests one file and adds its outcome to `summary`.
 async fn ingest_one(
     pool: &PgPool,
-    path: &Path,
-    source_path: &str,
+    file: PageToIngest<'_>,
     flags: &PageMetadata,
-    bytes: u64,
-    max_file_bytes: u64,
     summary: &mut RunSummary,
 ) -> Result<(), RunError> {
+    let PageToIngest { path, source_path, bytes, max_file_bytes, prior } = file;
     let started = Instant::now();
     let record_page = |outcome, articles| metrics::global().record_page(outcome, articles, bytes, started.elapsed());
-    // Decoding and parsing are CPU work: off the async threads.
-    let file = path.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || read_page_file_limited(&file, max_file_bytes)).await;
-    let read = match read {
-        Ok(read) => read,
+    let (owned_path, flags) = (path.to_path_buf(), flags.clone());
+    let prepared = tokio::task::spawn_blocking(move || prepare_page(&owned_path, max_file_bytes, flags, &prior)).await;
+    let prepared = match prepared {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(error)) => {
+            let reason = error.to_string();
+            warn!(reason = %reason, outcome = "failed", "file rejected");
+            record_error(pool, source_path, &reason).await?;
+            record_page(PageOutcome::Failed, 0);
+            summary.pages_failed += 1;
+            return Ok(());
+        }
         Err(error) => {
             warn!(error = %error, "parse task failed");
             record_error(pool, source_path, &format!("parser task failed: {error}")).await?;
@@ -208,43 +287,17 @@ async fn ingest_one(
             return Ok(());
         }
     };
-    let page = match read {
-        Ok(page) => page,
-        Err(error) => {
-            let reason = error.to_string();
-            warn!(reason = %reason, outcome = "failed", "file rejected");
-            record_error(pool, source_path, &reason).await?;
-            record_page(PageOutcome::Failed, 0);
-            summary.pages_failed += 1;
-            return Ok(());
-        }
-    };
-    let metadata = flags.clone().or(PageMetadata::from_path(path));
-    let issue_month_day = match (metadata.issue_date, page.parsed.month_day) {
-        (None, Some((month, day))) => Some(format!("{month:02}-{day:02}")),
-        _ => None,
-    };
-    let mut record = PageRecord {
+    let record = PageRecord {
         source_path,
-        content_hash: &page.content_hash,
-        metadata: &metadata,
-        issue_month_day,
-        encoding: page.encoding,
-        raw_text: &page.text,
-        articles: &page.parsed.articles,
-        names: &[],
-        expect_new: false,
+        content_hash: &prepared.page.content_hash,
+        metadata: &prepared.metadata,
+        issue_month_day: prepared.issue_month_day.clone(),
+        encoding: prepared.page.encoding,
+        raw_text: &prepared.page.text,
+        articles: &prepared.page.parsed.articles,
+        names: &prepared.names,
+        expect_new: prepared.state == StoredState::Absent,
     };
-    // Reading names is the costly part: only for pages that will be written,
-    // once (not again on a retry), and off the async threads.
-    let names: Vec<ArticleNames>;
-    let state = stored_state(pool, &record).await.unwrap_or(StoredState::Changed);
-    record.expect_new = state == StoredState::Absent;
-    if state != StoredState::Unchanged {
-        let articles = page.parsed.articles.clone();
-        names = tokio::task::spawn_blocking(move || articles.iter().map(names_of).collect()).await.unwrap_or_default();
-        record.names = &names;
-    }
     match store_with_retry(pool, &record).await {
         Ok(StoreOutcome::New { articles }) => {
             info!(articles, outcome = "new", "page stored");
