@@ -82,13 +82,26 @@ pub async fn measure_ingest(
 ) -> anyhow::Result<i64> {
     let program = binary(bin_dir, "baokan-ingest")?;
     let corpus = corpus_dir.to_string_lossy().into_owned();
+    // CPU of the ingest (the only child waited for meanwhile) and of a
+    // PostgreSQL server on this machine, to see which of the two bounds it.
+    let (children_before, postgres_before) =
+        (crate::stats::waited_children_cpu_seconds(), crate::stats::cpu_seconds_of_processes_named("postgres"));
     let started = Instant::now();
     let peak = Watched::spawn(&program, &["run", &corpus], database_url)?.wait().await.context("baokan-ingest run")?;
     let elapsed = started.elapsed();
+    let (children_after, postgres_after) =
+        (crate::stats::waited_children_cpu_seconds(), crate::stats::cpu_seconds_of_processes_named("postgres"));
     let articles: i64 = sqlx::query_scalar("SELECT count(*) FROM articles").fetch_one(pool).await?;
     report.figure("ingest articles stored", articles as f64, "");
     report.figure("ingest time", elapsed.as_secs_f64(), "s");
     report.figure("ingest throughput", per_second(articles as usize, elapsed), "articles/s");
+    let per_article_ms = |seconds: f64| seconds * 1000.0 / articles.max(1) as f64;
+    if let (Some(before), Some(after)) = (children_before, children_after) {
+        report.figure("baokan-ingest CPU per article", per_article_ms(after - before), "ms");
+    }
+    if let (Some(before), Some(after)) = (postgres_before, postgres_after) {
+        report.figure("PostgreSQL CPU per article (local server)", per_article_ms((after - before).max(0.0)), "ms");
+    }
     report.figure("baokan-ingest peak RSS", peak as f64 / MIB, "MiB");
     Ok(articles)
 }

@@ -45,6 +45,50 @@ pub fn peak_rss_bytes(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Clock ticks per second of the CPU times in `/proc/<pid>/stat` (Linux's
+/// `USER_HZ`, 100 on every architecture it exports to user space).
+const USER_HZ: f64 = 100.0;
+
+/// The CPU times of a process from its `/proc/<pid>/stat` text, in clock
+/// ticks: its own user and system time, then those of the children it has
+/// waited for (fields 14-17 of proc(5)).
+fn stat_cpu_ticks(stat: &str) -> Option<[u64; 4]> {
+    // The name, in parentheses, may hold spaces: fields count from after it.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index).and_then(|field| field.parse::<u64>().ok());
+    Some([ticks(11)?, ticks(12)?, ticks(13)?, ticks(14)?])
+}
+
+/// CPU seconds (user + system) of a process, with those of the children
+/// it has waited for, from its `/proc/<pid>/stat` text.
+fn stat_cpu_seconds(stat: &str) -> Option<f64> {
+    Some(stat_cpu_ticks(stat)?.iter().sum::<u64>() as f64 / USER_HZ)
+}
+
+/// CPU seconds of the child processes this process has waited for.
+pub fn waited_children_cpu_seconds() -> Option<f64> {
+    let [_, _, children_user, children_system] = stat_cpu_ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+    Some((children_user + children_system) as f64 / USER_HZ)
+}
+
+/// CPU seconds of every process on this machine whose name is `name`, with
+/// the children each has waited for (a PostgreSQL server's backends are
+/// its children); `None` when there is no such process (a server on
+/// another machine).
+pub fn cpu_seconds_of_processes_named(name: &str) -> Option<f64> {
+    let mut total = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let named = stat.find('(').zip(stat.rfind(')')).and_then(|(open, close)| stat.get(open + 1..close));
+        if named == Some(name) {
+            if let Some(seconds) = stat_cpu_seconds(&stat) {
+                total = Some(total.unwrap_or(0.0) + seconds);
+            }
+        }
+    }
+    total
+}
+
 /// Peak resident set of this process in bytes.
 pub fn own_peak_rss_bytes() -> u64 {
     peak_rss_bytes(std::process::id()).unwrap_or(0)
@@ -90,5 +134,25 @@ mod tests {
     #[test]
     fn own_peak_rss_is_known() {
         assert!(own_peak_rss_bytes() > 0);
+    }
+
+    #[test]
+    fn cpu_times_come_from_the_fields_after_the_name() {
+        // pid (name with spaces) state ppid ... utime stime cutime cstime ...
+        let stat = "42 (post gres) S 1 42 42 0 -1 4194304 100 0 0 0 250 50 700 30 20 0 1 0 5 0 0";
+        assert_eq!(stat_cpu_ticks(stat), Some([250, 50, 700, 30]));
+        assert_eq!(stat_cpu_seconds(stat), Some(10.3));
+        assert_eq!(stat_cpu_ticks("42 (x) S"), None);
+    }
+
+    #[test]
+    fn processes_are_found_by_name_and_a_waited_child_counts() {
+        let own = std::fs::read_to_string("/proc/self/comm").unwrap();
+        assert!(cpu_seconds_of_processes_named(own.trim()).is_some());
+        assert_eq!(cpu_seconds_of_processes_named("no-such-process-name"), None);
+        let before = waited_children_cpu_seconds().unwrap();
+        let busy = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done";
+        assert!(std::process::Command::new("sh").args(["-c", busy]).status().unwrap().success());
+        assert!(waited_children_cpu_seconds().unwrap() > before, "a busy child's CPU counts once waited for");
     }
 }

@@ -44,6 +44,7 @@ async fn bench_at_ten_thousand_articles_produces_every_figure_and_equal_hits() {
     for figure in [
         "parse throughput",
         "ingest throughput",
+        "baokan-ingest CPU per article",
         "index build throughput",
         "index build articles/s",
         "index bytes per article",
