@@ -120,17 +120,24 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
 /// again, which repairs links lost to a crash between the two transactions.
 /// `was_stored`: the page existed before this ingest.
 pub async fn link_page(pool: &PgPool, page_id: i64, was_stored: bool) -> Result<(), StoreError> {
-    // Every linking query is an index lookup by page, band or edition. During
-    // a bulk load the table statistics lag behind and the planner would scan
-    // the whole table once per page (quadratic); tell it not to. Disabling
-    // sequential scans inflates plan costs past the JIT threshold, and
-    // compiling every short query would cost more than running it: no JIT.
-    // Both settings travel with the `BEGIN` (one round trip, not two).
-    let mut transaction = pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off").await?;
+    // Every linking query is an index lookup by page, band or edition.
+    let mut transaction = begin_index_lookups(pool).await?;
     crate::links::link_continuations(&mut transaction, page_id, was_stored).await?;
     crate::links::group_wire_copies(&mut transaction, page_id, was_stored).await?;
     transaction.commit().await?;
     Ok(())
+}
+
+/// Begins a transaction whose statements are index look-ups and must stay
+/// so. During a bulk load the table statistics lag behind, and a prepared
+/// statement keeps, for the connection's life, the plan it got while a
+/// table was nearly empty: either way the planner would scan the whole
+/// table for every page (quadratic); tell it not to. Disabling sequential
+/// scans inflates plan costs past the JIT threshold, and compiling every
+/// short query would cost more than running it: no JIT. Both settings
+/// travel with the `BEGIN` (one round trip, not three).
+async fn begin_index_lookups(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off").await
 }
 
 /// What the database holds for a page file, seen before storing it.
@@ -155,11 +162,9 @@ type StoredPageAt = (String, i64, String, Option<String>, Option<NaiveDate>, Opt
 /// `store_page` checks again under the row lock, so a page written
 /// meanwhile is still handled.
 pub async fn stored_pages(pool: &PgPool, source_paths: &[String]) -> Result<HashMap<String, StoredPage>, sqlx::Error> {
-    // A prepared statement's plan is kept for the connection's life: one
-    // made while the table was nearly empty would scan it whole for every
-    // batch once it holds the archive (measured at 1M articles: +20 % of
-    // PostgreSQL's time for the whole ingest). Only the index makes sense.
-    let mut transaction = pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off").await?;
+    // With the plan cached while `pages` was nearly empty, a sequential
+    // scan, the 1M ingest took 20 % more of PostgreSQL's time.
+    let mut transaction = begin_index_lookups(pool).await?;
     let rows: Vec<StoredPageAt> = sqlx::query_as(
         "SELECT source_path, id, content_hash, paper, issue_date, issue_month_day, page_number
              FROM pages WHERE source_path = ANY($1)",
@@ -329,11 +334,19 @@ fn articles_upsert(page_id: &str, from: &str, batch: &str) -> String {
     )
 }
 
-/// Inserts the names a page teaches the analyzer, in the order given (the
-/// caller sorts them, see [`learned_words`]). `$1`: the words.
-const LEARN_WORDS: &str = "INSERT INTO dictionary_words (word, source)
-     SELECT word, 'byline' FROM unnest($1::text[]) WITH ORDINALITY AS learned(word, position)
-     ORDER BY position ON CONFLICT DO NOTHING";
+/// Inserts the names a page teaches the analyzer from the array `words`
+/// (a parameter), in its order (the caller sorts them, see
+/// [`learned_words`]); `from` is what else the rows are selected from.
+fn learn_words(from: &str, words: &str) -> String {
+    format!(
+        "INSERT INTO dictionary_words (word, source)
+         SELECT word, 'byline' FROM {from}unnest({words}::text[]) WITH ORDINALITY AS learned(word, position)
+         ORDER BY position ON CONFLICT DO NOTHING"
+    )
+}
+
+/// The names a stored page teaches (`$1`: the words).
+static LEARN_WORDS: LazyLock<String> = LazyLock::new(|| learn_words("", "$1"));
 
 /// A new page (`$1`..`$8`: path, hash, paper, date, month-day, page number,
 /// encoding, text), its articles (`$9`, [`article_batch`]) and the names it
@@ -346,12 +359,10 @@ static INSERT_NEW_PAGE: LazyLock<String> = LazyLock::new(|| {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (source_path) DO NOTHING RETURNING id),
          {},
-         learned AS (
-           INSERT INTO dictionary_words (word, source)
-           SELECT word, 'byline' FROM page, unnest($10::text[]) WITH ORDINALITY AS learned(word, position)
-           ORDER BY position ON CONFLICT DO NOTHING)
+         learned AS ({})
          SELECT id FROM page",
-        articles_upsert("page.id", "page, ", "$9")
+        articles_upsert("page.id", "page, ", "$9"),
+        learn_words("page, ", "$10")
     )
 });
 
@@ -420,7 +431,7 @@ async fn replace_articles(
     .await?;
     let learned = learned_words(&names);
     if !learned.is_empty() {
-        sqlx::query(LEARN_WORDS).bind(&learned).execute(&mut **transaction).await?;
+        sqlx::query(LEARN_WORDS.as_str()).bind(&learned).execute(&mut **transaction).await?;
     }
     Ok(())
 }
