@@ -39,7 +39,13 @@ pub const MANIFEST: &str = "corpus.json";
 const CONTINUED_FROM_FRONT: &str = "（上接第1版）";
 /// Version of the page layout; a corpus written by another version is rebuilt.
 /// 2: front-page jumps have their continuation on the page they name.
-const LAYOUT_VERSION: u64 = 2;
+/// 3: bylines name a paper's staff reporters (or Xinhua's), not a fresh name each.
+const LAYOUT_VERSION: u64 = 3;
+/// Reporters on each paper's staff. A regional daily's bylines name a few
+/// hundred reporters again and again over the years.
+const STAFF_PER_PAPER: usize = 300;
+/// Xinhua reporters, whose wire stories every paper prints.
+const WIRE_REPORTERS: usize = 500;
 
 /// A small deterministic generator (SplitMix64): same seed, same corpus, on every platform.
 #[derive(Debug, Clone)]
@@ -150,6 +156,29 @@ fn person_name(rng: &mut Rng, sources: &Sources) -> String {
     name
 }
 
+/// Reporter `number` of a staff (`staff`: a paper's index in [`PAPERS`], or
+/// `PAPERS.len()` for Xinhua): the same name for the same corpus seed.
+fn reporter(seed: u64, staff: usize, number: usize, sources: &Sources) -> String {
+    let mut rng = Rng::new(seed ^ ((staff as u64 + 1) << 40) ^ (number as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+    person_name(&mut rng, sources)
+}
+
+/// The reporters a story credits: one of the staff's `size`, sometimes two.
+/// Some write far more than others: reporter `k` is drawn with a chance that
+/// falls as `k` grows (the square of a uniform draw picks the number).
+fn byline(rng: &mut Rng, seed: u64, staff: usize, size: usize, sources: &Sources) -> Vec<String> {
+    let mut authors: Vec<String> = Vec::new();
+    for _ in 0..if rng.chance(20) { 2 } else { 1 } {
+        let uniform = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let number = ((uniform * uniform * size as f64) as usize).min(size - 1);
+        let name = reporter(seed, staff, number, sources);
+        if !authors.contains(&name) {
+            authors.push(name);
+        }
+    }
+    authors
+}
+
 /// One paragraph of 1 to 4 sentences, sometimes ending with a quote; the
 /// names quoted are added to `quoted`.
 fn paragraph(rng: &mut Rng, sources: &Sources, quoted: &mut Vec<String>) -> String {
@@ -169,6 +198,9 @@ fn paragraph(rng: &mut Rng, sources: &Sources, quoted: &mut Vec<String>) -> Stri
 
 /// How one page is laid out.
 struct PageLayout<'a> {
+    /// The corpus seed and the paper's index in [`PAPERS`] (its staff).
+    seed: u64,
+    paper: usize,
     city: &'a str,
     date: NaiveDate,
     /// Characters per column line.
@@ -242,7 +274,7 @@ fn write_article(
     out: &mut String,
     quoted: &mut Vec<String>,
 ) {
-    let PageLayout { city, date, width, headline_after } = *layout;
+    let PageLayout { seed, paper, city, date, width, headline_after } = *layout;
     if jump.is_none() && rng.chance(8) {
         // A photo: caption with a credit, and a short title above it.
         out.push_str(rng.pick::<String>(&sources.headlines));
@@ -264,13 +296,19 @@ fn write_article(
         out.push_str(&heading);
         out.push('\n');
     }
-    let author = person_name(rng, sources);
     let (month, day) = (date.month(), date.day());
     let opening = match rng.between(0, 9) {
-        0..=4 => format!("本报{city}{month}月{day}日讯（记者 {author}）"),
-        5 => format!("新华社北京{month}月{day}日电（记者 {author}）"),
+        0..=4 => {
+            let authors = byline(rng, seed, paper, STAFF_PER_PAPER, sources).join("、");
+            format!("本报{city}{month}月{day}日讯（记者 {authors}）")
+        }
+        5 => {
+            let authors = byline(rng, seed, PAPERS.len(), WIRE_REPORTERS, sources).join("、");
+            format!("新华社北京{month}月{day}日电（记者 {authors}）")
+        }
         6 | 7 => {
-            let _ = writeln!(out, "本报记者 {author}\n");
+            let authors = byline(rng, seed, paper, STAFF_PER_PAPER, sources).join(" ");
+            let _ = writeln!(out, "本报记者 {authors}\n");
             String::new()
         }
         _ => "本报讯 ".to_string(),
@@ -296,7 +334,14 @@ pub fn page_text(
 ) -> (String, Vec<String>) {
     let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
     let (_, city, date, page) = page_place(index, total_pages);
-    let layout = PageLayout { city, date, width: rng.between(12, 20), headline_after: rng.chance(15) };
+    let layout = PageLayout {
+        seed,
+        paper: index % PAPERS.len(),
+        city,
+        date,
+        width: rng.between(12, 20),
+        headline_after: rng.chance(15),
+    };
     let mut out = String::new();
     let mut quoted = Vec::new();
     // The front page's first stories jump; a later page opens with the parts
@@ -385,6 +430,40 @@ mod tests {
         for index in 0..total {
             assert!(seen.insert(page_path(Path::new("x"), index, total)), "page {index} repeats a place");
         }
+    }
+
+    #[test]
+    fn bylines_name_a_staff_whose_reporters_recur() {
+        let sources = Sources {
+            sentences: vec!["全省经济运行总体平稳。".into()],
+            headlines: vec!["全省重点工程建设推进会召开".into()],
+            names: vec!["王晓华".into()],
+            given_chars: "晓华明强伟芳军磊静丽勇杰涛艳娜".chars().collect(),
+        };
+        let credits = |seed: u64, staff: usize| -> std::collections::HashMap<String, usize> {
+            let mut rng = Rng::new(seed);
+            let mut counts = std::collections::HashMap::new();
+            for _ in 0..20_000 {
+                for name in byline(&mut rng, 7, staff, STAFF_PER_PAPER, &sources) {
+                    *counts.entry(name).or_insert(0) += 1;
+                }
+            }
+            counts
+        };
+        let first = credits(1, 0);
+        assert_eq!(first, credits(1, 0), "the same seed credits the same reporters");
+        let total: usize = first.values().sum();
+        assert!(total > 20_000, "some stories credit two reporters: {total} credits");
+        assert!(
+            (100..=STAFF_PER_PAPER).contains(&first.len()),
+            "20,000 stories of one paper credit its staff of {STAFF_PER_PAPER}, not {} names",
+            first.len()
+        );
+        let busiest = first.values().max().copied().unwrap_or(0);
+        assert!(busiest >= 5 * total / first.len(), "the busiest reporter ({busiest}) writes far more than the mean");
+        let other = credits(1, 1);
+        let shared = first.keys().filter(|name| other.contains_key(*name)).count();
+        assert!(shared < 30, "two papers' staffs are different people ({shared} names shared)");
     }
 
     #[test]
