@@ -31,6 +31,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 
+use rustc_hash::FxHashMap;
+
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
@@ -54,7 +56,7 @@ struct SegmentTerms {
     /// Ordinal range of each root, by root name.
     ranges: HashMap<&'static str, (u64, u64)>,
     /// Values resolved so far, by ordinal (the part after the root).
-    values: HashMap<u64, Arc<str>>,
+    values: FxHashMap<u64, Arc<str>>,
     /// Every document's ordinals under a root, by root name, once read.
     tables: HashMap<&'static str, Arc<RootOrdinals>>,
 }
@@ -248,8 +250,13 @@ const KEEP_PER_SEGMENT: usize = 200;
 /// hits from one segment's counts, and so from the merged top.)
 const KEEP_ALL_UP_TO: usize = 16_384;
 
-/// Counts per root: value → hits, merged over segments.
-pub type RootCounts = Vec<HashMap<String, u64>>;
+/// Hits per value of one root. Values are shared with the segment's
+/// remembered values and hashed with FxHash: a root of a few thousand
+/// values (a paper's reporters) is merged value by value on every search.
+pub type ValueCounts = FxHashMap<Arc<str>, u64>;
+
+/// Counts per root, merged over segments.
+pub type RootCounts = Vec<ValueCounts>;
 
 /// Counts hits by facet value under each of `roots` (e.g. "paper").
 pub struct FacetTopCounts {
@@ -374,7 +381,7 @@ impl Collector for FacetTopCounts {
     }
 
     fn merge_fruits(&self, fruits: Vec<RootCounts>) -> tantivy::Result<RootCounts> {
-        let mut merged: RootCounts = vec![HashMap::new(); self.roots.len()];
+        let mut merged: RootCounts = vec![ValueCounts::default(); self.roots.len()];
         for fruit in fruits {
             for (into, from) in merged.iter_mut().zip(fruit) {
                 for (value, count) in from {
@@ -406,7 +413,7 @@ impl SegmentCollector for SegmentFacetCounts {
             wanted.extend(counted.into_iter().map(|(offset, count)| (root.range.0 + offset, root_index, count)));
         }
         wanted.sort_unstable();
-        let mut result: RootCounts = vec![HashMap::new(); self.roots.len()];
+        let mut result: RootCounts = vec![ValueCounts::default(); self.roots.len()];
         let Ok(mut remembered) = self.remembered.lock() else { return result };
         if remembered.values.len() > REMEMBERED_VALUES {
             remembered.values.clear();
@@ -426,7 +433,7 @@ impl SegmentCollector for SegmentFacetCounts {
         }
         for (ord, root_index, count) in wanted {
             if let Some(value) = remembered.values.get(&ord) {
-                result[root_index].insert(value.to_string(), count);
+                result[root_index].insert(Arc::clone(value), count);
             }
         }
         result
@@ -441,6 +448,15 @@ impl SegmentCollector for SegmentFacetCounts {
 fn largest_counts(counts: &[u32], keep: usize) -> Vec<(u64, u64)> {
     if keep == 0 {
         return Vec::new();
+    }
+    if keep >= counts.len() {
+        // Every value with a hit: no heap to keep.
+        return counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(offset, count)| (offset as u64, u64::from(*count)))
+            .collect();
     }
     // Smallest first: the lowest count, and among equal counts the highest offset.
     let mut best: BinaryHeap<Reverse<(u32, Reverse<usize>)>> = BinaryHeap::with_capacity(keep + 1);
@@ -475,12 +491,20 @@ fn poisoned() -> tantivy::TantivyError {
     tantivy::TantivyError::InternalError("facet term cache poisoned".into())
 }
 
-/// The `limit` largest values, ties by value.
-pub fn largest(counts: HashMap<String, u64>, limit: usize) -> Vec<(String, u64)> {
-    let mut values: Vec<(String, u64)> = counts.into_iter().collect();
-    values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    values.truncate(limit);
-    values
+/// The `limit` largest values, ties by value. The `limit` are selected
+/// first, so only they are sorted and copied out.
+pub fn largest(counts: ValueCounts, limit: usize) -> Vec<(String, u64)> {
+    let order = |a: &(Arc<str>, u64), b: &(Arc<str>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    let mut values: Vec<(Arc<str>, u64)> = counts.into_iter().collect();
+    if limit == 0 {
+        return Vec::new();
+    }
+    if values.len() > limit {
+        values.select_nth_unstable_by(limit - 1, order);
+        values.truncate(limit);
+    }
+    values.sort_unstable_by(order);
+    values.into_iter().map(|(value, count)| (value.to_string(), count)).collect()
 }
 
 #[cfg(test)]
@@ -493,11 +517,27 @@ mod tests {
     use super::*;
 
     /// Counts with tantivy's own collector, for comparison.
-    fn reference(searcher: &tantivy::Searcher, query: &dyn Query, root: &str) -> HashMap<String, u64> {
+    fn reference(searcher: &tantivy::Searcher, query: &dyn Query, root: &str) -> ValueCounts {
         let mut collector = FacetCollector::for_field("facets");
         collector.add_facet(Facet::from_path([root]));
         let counts = searcher.search(query, &collector).unwrap();
-        counts.get(&format!("/{root}")).map(|(facet, count)| (facet.to_path()[1].to_string(), count)).collect()
+        counts.get(&format!("/{root}")).map(|(facet, count)| (Arc::from(facet.to_path()[1]), count)).collect()
+    }
+
+    #[test]
+    fn largest_returns_the_top_values_by_count_then_value() {
+        let counts: ValueCounts = [("丙", 5), ("甲", 7), ("乙", 5), ("丁", 1), ("戊", 5)]
+            .into_iter()
+            .map(|(v, c)| (Arc::from(v), c))
+            .collect();
+        let expect = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+            pairs.iter().map(|(value, count)| (value.to_string(), *count)).collect()
+        };
+        // 丙 < 乙 < 戊 in code point order: ties at 5 keep that order.
+        assert_eq!(largest(counts.clone(), 2), expect(&[("甲", 7), ("丙", 5)]));
+        assert_eq!(largest(counts.clone(), 3), expect(&[("甲", 7), ("丙", 5), ("乙", 5)]));
+        assert_eq!(largest(counts.clone(), 10), expect(&[("甲", 7), ("丙", 5), ("乙", 5), ("戊", 5), ("丁", 1)]));
+        assert!(largest(counts, 0).is_empty());
     }
 
     #[test]
