@@ -381,9 +381,13 @@ impl Collector for FacetTopCounts {
     }
 
     fn merge_fruits(&self, fruits: Vec<RootCounts>) -> tantivy::Result<RootCounts> {
-        let mut merged: RootCounts = vec![ValueCounts::default(); self.roots.len()];
+        // The first segment's counts are the base: only the others' values are hashed again.
+        let mut fruits = fruits.into_iter();
+        let mut merged: RootCounts = fruits.next().unwrap_or_default();
+        merged.resize_with(self.roots.len(), ValueCounts::default);
         for fruit in fruits {
             for (into, from) in merged.iter_mut().zip(fruit) {
+                into.reserve(from.len());
                 for (value, count) in from {
                     *into.entry(value).or_insert(0) += count;
                 }
@@ -413,7 +417,12 @@ impl SegmentCollector for SegmentFacetCounts {
             wanted.extend(counted.into_iter().map(|(offset, count)| (root.range.0 + offset, root_index, count)));
         }
         wanted.sort_unstable();
-        let mut result: RootCounts = vec![ValueCounts::default(); self.roots.len()];
+        let mut result: RootCounts = (0..self.roots.len())
+            .map(|root| {
+                let values = wanted.iter().filter(|(_, of, _)| *of == root).count();
+                ValueCounts::with_capacity_and_hasher(values, Default::default())
+            })
+            .collect();
         let Ok(mut remembered) = self.remembered.lock() else { return result };
         if remembered.values.len() > REMEMBERED_VALUES {
             remembered.values.clear();
