@@ -72,6 +72,33 @@ impl SegmentTerms {
 const NO_VALUE: u32 = u32::MAX;
 /// A run of 64 documents whose values differ (single-valued layout).
 const MIXED: u32 = u32::MAX - 1;
+/// The two values of a 64-document word of a single-valued root, with their
+/// documents' bits ([`NO_VALUE`] for documents without a value: never counted).
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    first: u32,
+    first_docs: u64,
+    second: u32,
+    second_docs: u64,
+}
+
+impl Split {
+    /// The split of a run of up to 64 slots holding exactly two values.
+    fn of(run: &[u32]) -> Option<Split> {
+        let first = *run.first()?;
+        let second = *run.iter().find(|ord| **ord != first)?;
+        let (mut first_docs, mut second_docs) = (0u64, 0u64);
+        for (bit, ord) in run.iter().enumerate() {
+            match *ord {
+                ord if ord == first => first_docs |= 1 << bit,
+                ord if ord == second => second_docs |= 1 << bit,
+                _ => return None,
+            }
+        }
+        Some(Split { first, first_docs, second, second_docs })
+    }
+}
+
 /// Single-valued roots with at most this many values (kinds) keep a bit set
 /// per value, counted by popcount.
 const BIT_SET_VALUES_UP_TO: usize = 8;
@@ -93,6 +120,11 @@ struct RootOrdinals {
     /// Per 64 documents: their shared value, [`NO_VALUE`] or [`MIXED`]
     /// (single-valued layout only, else empty).
     shared: Vec<u32>,
+    /// Per 64 documents whose values differ ([`MIXED`] in `shared`): the two
+    /// values they hold, when they hold two, with the bits of each value's
+    /// documents. A run's edge (one paper or month ending, the next
+    /// beginning) falls inside a word: its hits count with two popcounts.
+    splits: Vec<Option<Split>>,
     /// Per value, the bits of its documents (small single-valued roots only).
     value_bits: Option<Vec<DocBits>>,
 }
@@ -127,7 +159,13 @@ impl RootOrdinals {
                     RootOrdinals::single_valued(slots.collect())
                 } else {
                     ords.shrink_to_fit();
-                    RootOrdinals { starts: Some(starts), ords, shared: Vec::new(), value_bits: None }
+                    RootOrdinals {
+                        starts: Some(starts),
+                        ords,
+                        shared: Vec::new(),
+                        splits: Vec::new(),
+                        value_bits: None,
+                    }
                 }
             })
             .collect();
@@ -137,8 +175,13 @@ impl RootOrdinals {
     /// The table of a root with one slot per document, with its runs (and
     /// its bit sets, for a root of a few values).
     fn single_valued(slots: Vec<u32>) -> Self {
-        let shared =
+        let shared: Vec<u32> =
             slots.chunks(64).map(|run| if run.iter().all(|ord| *ord == run[0]) { run[0] } else { MIXED }).collect();
+        let splits = slots
+            .chunks(64)
+            .zip(&shared)
+            .map(|(run, shared)| if *shared == MIXED { Split::of(run) } else { None })
+            .collect();
         let values = slots.iter().filter(|ord| **ord != NO_VALUE).max().map_or(0, |max| *max as usize + 1);
         let value_bits = (values <= BIT_SET_VALUES_UP_TO).then(|| {
             let mut bits: Vec<DocBits> = (0..values).map(|_| DocBits::empty(slots.len() as DocId)).collect();
@@ -149,7 +192,7 @@ impl RootOrdinals {
             }
             bits
         });
-        RootOrdinals { starts: None, ords: slots, shared, value_bits }
+        RootOrdinals { starts: None, ords: slots, shared, splits, value_bits }
     }
 
     /// Memory held by the table.
@@ -157,6 +200,7 @@ impl RootOrdinals {
         let value_bits: usize = self.value_bits.iter().flatten().map(|bits| bits.words().len() * 2).sum();
         (self.starts.as_ref().map_or(0, Vec::capacity) + self.ords.capacity() + self.shared.capacity() + value_bits)
             * std::mem::size_of::<u32>()
+            + self.splits.capacity() * std::mem::size_of::<Option<Split>>()
     }
 
     /// Adds one to the count of each value of each document in `docs`.
@@ -178,6 +222,14 @@ impl RootOrdinals {
             }
             match self.shared.get(index).copied().unwrap_or(MIXED) {
                 MIXED => {
+                    if let Some(Some(split)) = self.splits.get(index) {
+                        for (value, docs) in [(split.first, split.first_docs), (split.second, split.second_docs)] {
+                            if let Some(slot) = counts.get_mut(value as usize) {
+                                *slot += (word & docs).count_ones();
+                            }
+                        }
+                        continue;
+                    }
                     let mut rest = word;
                     while rest != 0 {
                         self.count(index as DocId * 64 + rest.trailing_zeros(), counts);
@@ -675,6 +727,11 @@ mod tests {
         assert!(paper.value_bits.is_none());
         assert!(terms.tables["kind"].value_bits.is_some());
         assert!(terms.tables["month"].shared.iter().all(|v| *v == MIXED));
+        // Words across a paper's edge (and into the articles without one) hold
+        // two values and count by popcount; the month's words hold twelve.
+        assert!(paper.splits.iter().filter(|split| split.is_some()).count() >= 9, "{:?}", paper.splits);
+        assert!(paper.splits.iter().flatten().any(|split| split.second == NO_VALUE || split.first == NO_VALUE));
+        assert!(terms.tables["month"].splits.iter().all(Option::is_none));
     }
 
     #[test]
