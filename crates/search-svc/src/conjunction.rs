@@ -29,13 +29,14 @@
 use tantivy::collector::Collector;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::query::{Bm25Weight, Weight};
+use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 use crate::cancel::Cancellation;
 use crate::doc_bits::DocBits;
 use crate::facet_counts::{FacetTopCounts, RootCounts};
+use crate::filter_bits::FilterBits;
 use crate::ranked_top::SegmentTop;
 
 /// One word of the conjunction: its gram in the four fields a word is
@@ -88,7 +89,7 @@ pub type TopCountFacets = (Vec<(Score, DocAddress)>, usize, Option<RootCounts>);
 /// text (`document::add_searchable_text`), so no word list holds them.
 pub struct HitSet<'a> {
     pub words: &'a [ConjunctionWord],
-    pub required: Option<&'a dyn Weight>,
+    pub required: Option<&'a FilterBits>,
 }
 
 impl HitSet<'_> {
@@ -283,7 +284,7 @@ impl SegmentLeaves {
 fn segment_hits(
     reader: &SegmentReader,
     words: &[ConjunctionWord],
-    required: Option<&dyn Weight>,
+    required: Option<&FilterBits>,
 ) -> tantivy::Result<(DocBits, DocBits)> {
     let max_doc = reader.max_doc();
     // 1. The hits: every word in headline or body (bits past the last
@@ -291,7 +292,7 @@ fn segment_hits(
     // its documents are matched first and each word's postings are read
     // only in the blocks that hold a document still in the running.
     let mut hits = match required {
-        Some(required) => DocBits::matching(reader, required)?,
+        Some(required) => required.matching(reader)?,
         None => DocBits::full(max_doc),
     };
     let within_filter = required.is_some();

@@ -16,6 +16,11 @@ impl DocBits {
         DocBits(vec![0; (max_doc as usize).div_ceil(64)])
     }
 
+    /// The given words (document `d` is bit `d % 64` of word `d / 64`).
+    pub(crate) fn from_words(words: Vec<u64>) -> Self {
+        DocBits(words)
+    }
+
     /// Every document, and the bits past the last one (clear them with an
     /// intersection before counting).
     pub(crate) fn full(max_doc: DocId) -> Self {

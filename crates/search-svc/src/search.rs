@@ -22,6 +22,7 @@ use crate::day_sorted;
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::facet_counts::{largest, FacetTopCounts, RootCounts};
+use crate::filter_bits::FilterBits;
 use crate::headline_first;
 use crate::highlight::Highlighter;
 use crate::parallel;
@@ -332,7 +333,7 @@ struct BuiltQuery {
 pub fn matching_query(fields: &IndexFields, query: &QueryNode, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
     let core = node_query(fields, query, &mut Vec::new(), &mut Vec::new(), &mut Vec::new())?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
-    clauses.extend(filter_clauses(fields, filter));
+    clauses.extend(filter_clauses(fields, filter, true));
     clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
@@ -344,7 +345,7 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     let mut ranking = Vec::new();
     let core = node_query(fields, &params.query, &mut body_highlight, &mut heading_highlight, &mut ranking)?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
-    clauses.extend(filter_clauses(fields, &params.filter));
+    clauses.extend(filter_clauses(fields, &params.filter, true));
     // Later parts of a continued story are found through their first part.
     clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
     clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
@@ -535,17 +536,34 @@ fn exact_query(field: Field, text: &str) -> Option<Box<dyn Query>> {
     })
 }
 
-/// The filter as one query (no clause: `None`), for the paths that match
-/// documents without tantivy's query tree.
-fn filter_query(fields: &IndexFields, filter: &Filter) -> Option<BooleanQuery> {
-    let clauses = filter_clauses(fields, filter);
-    (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
+/// The filter's issue days `from..=to` (days from the common era), when it
+/// has a date range. Undated articles (day 0) never fall inside one.
+fn day_range(filter: &Filter) -> Option<(i64, i64)> {
+    if filter.date_from.is_none() && filter.date_to.is_none() {
+        return None;
+    }
+    let day = |date: NaiveDate| i64::from(date.num_days_from_ce());
+    Some((filter.date_from.map_or(1, day), filter.date_to.map_or(i64::MAX, day)))
+}
+
+/// The filter for searches from bit sets: its term clauses matched as a
+/// query, its date range from each segment's day table.
+fn filter_bits(searcher: &Searcher, fields: &IndexFields, filter: &Filter) -> tantivy::Result<Option<FilterBits>> {
+    let terms = filter_clauses(fields, filter, false);
+    let days = day_range(filter);
+    if terms.is_empty() && days.is_none() {
+        return Ok(None);
+    }
+    let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let terms = if terms.is_empty() { None } else { Some(BooleanQuery::new(terms).weight(unscored)?) };
+    Ok(Some(FilterBits::new(terms, days)))
 }
 
 /// The filter as required clauses. They select and never rank: each scores
 /// zero, so a hit scores the same whatever the filter (a paper's term would
 /// otherwise add its own idf, ranking the hits of rarer papers higher).
-fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn Query>)> {
+/// Without `with_dates`, the date range is left out (see [`filter_bits`]).
+fn filter_clauses(fields: &IndexFields, filter: &Filter, with_dates: bool) -> Vec<(Occur, Box<dyn Query>)> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let any_of = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
         Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
@@ -573,15 +591,10 @@ fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn 
         let term = Term::from_field_text(fields.kind, kind);
         clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
     }
-    if filter.date_from.is_some() || filter.date_to.is_some() {
-        let day = |date: NaiveDate| Term::from_field_i64(fields.issue_day, i64::from(date.num_days_from_ce()));
-        // Undated articles (day 0) never fall inside a date range.
-        let lower =
-            filter.date_from.map_or(std::ops::Bound::Excluded(Term::from_field_i64(fields.issue_day, 0)), |d| {
-                std::ops::Bound::Included(day(d))
-            });
-        let upper = filter.date_to.map_or(std::ops::Bound::Unbounded, |d| std::ops::Bound::Included(day(d)));
-        clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    if let Some((from, to)) = day_range(filter).filter(|_| with_dates) {
+        let day = |day: i64| Term::from_field_i64(fields.issue_day, day);
+        let upper = if to == i64::MAX { std::ops::Bound::Unbounded } else { std::ops::Bound::Included(day(to)) };
+        clauses.push((Occur::Must, Box::new(RangeQuery::new(std::ops::Bound::Included(day(from)), upper))));
     }
     clauses
         .into_iter()
@@ -710,9 +723,8 @@ fn bit_set_search<T>(
     words: &[ConjunctionWord],
     rank: impl FnOnce(&HitSet, Option<&FacetTopCounts>) -> tantivy::Result<(Vec<T>, usize, Option<RootCounts>)>,
 ) -> Result<(Vec<T>, usize, Option<FacetCounts>), SearchError> {
-    let unscored = EnableScoring::disabled_from_searcher(searcher);
-    let required = filter_query(fields, &params.filter).map(|filter| filter.weight(unscored)).transpose()?;
-    let hit_set = HitSet { words, required: required.as_deref() };
+    let required = filter_bits(searcher, fields, &params.filter)?;
+    let hit_set = HitSet { words, required: required.as_ref() };
     let facets = facet_collector(&params.facets);
     let (top, total, counts) = rank(&hit_set, facets.as_ref())?;
     Ok((top, total, counts.map(|counts| facet_counts(&params.facets, counts))))
@@ -1137,6 +1149,7 @@ mod tests {
             Filter { papers: papers.clone(), ..Filter::default() },
             Filter { date_from: date(2003, 1, 1), date_to: date(2006, 6, 30), ..Filter::default() },
             Filter { papers: vec!["paper2".into()], date_from: date(2005, 1, 1), ..Filter::default() },
+            Filter { date_to: date(2004, 12, 31), ..Filter::default() },
         ];
         let mut filtered_hits = 0;
         let cases =
@@ -1189,7 +1202,7 @@ mod tests {
         }
         assert!(compared > 1000, "{compared} hits compared");
         assert!(filtered_hits > 500, "{filtered_hits} filtered hits compared");
-        assert_eq!(facets_compared, 7 + 4 * 3);
+        assert_eq!(facets_compared, 7 + 4 * 4);
         // Not conjunctions of single-gram words: phrases, one character, fields, filters.
         for text in ["经济", "经济 OR 合作", "\"经济合作\" 改革", "经 合作", "title:经济 合作", "经济 -合作"]
         {
