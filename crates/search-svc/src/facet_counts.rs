@@ -463,18 +463,14 @@ impl SegmentCollector for SegmentFacetCounts {
 
     fn harvest(self) -> RootCounts {
         let mut wanted: Vec<(u64, usize, u64)> = Vec::new();
+        let mut result: RootCounts = Vec::with_capacity(self.roots.len());
         for (root_index, root) in self.roots.iter().enumerate() {
             let keep = if root.counts.len() <= KEEP_ALL_UP_TO { root.counts.len() } else { KEEP_PER_SEGMENT };
             let counted = largest_counts(&root.counts, keep);
+            result.push(ValueCounts::with_capacity_and_hasher(counted.len(), Default::default()));
             wanted.extend(counted.into_iter().map(|(offset, count)| (root.range.0 + offset, root_index, count)));
         }
         wanted.sort_unstable();
-        let mut result: RootCounts = (0..self.roots.len())
-            .map(|root| {
-                let values = wanted.iter().filter(|(_, of, _)| *of == root).count();
-                ValueCounts::with_capacity_and_hasher(values, Default::default())
-            })
-            .collect();
         let Ok(mut remembered) = self.remembered.lock() else { return result };
         if remembered.values.len() > REMEMBERED_VALUES {
             remembered.values.clear();
@@ -555,11 +551,11 @@ fn poisoned() -> tantivy::TantivyError {
 /// The `limit` largest values, ties by value. The `limit` are selected
 /// first, so only they are sorted and copied out.
 pub fn largest(counts: ValueCounts, limit: usize) -> Vec<(String, u64)> {
-    let order = |a: &(Arc<str>, u64), b: &(Arc<str>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-    let mut values: Vec<(Arc<str>, u64)> = counts.into_iter().collect();
     if limit == 0 {
         return Vec::new();
     }
+    let order = |a: &(Arc<str>, u64), b: &(Arc<str>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    let mut values: Vec<(Arc<str>, u64)> = counts.into_iter().collect();
     if values.len() > limit {
         values.select_nth_unstable_by(limit - 1, order);
         values.truncate(limit);

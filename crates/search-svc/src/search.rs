@@ -333,7 +333,7 @@ struct BuiltQuery {
 pub fn matching_query(fields: &IndexFields, query: &QueryNode, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
     let core = node_query(fields, query, &mut Vec::new(), &mut Vec::new(), &mut Vec::new())?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
-    clauses.extend(filter_clauses(fields, filter, true));
+    clauses.extend(filter_clauses(fields, filter));
     clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
@@ -345,7 +345,7 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     let mut ranking = Vec::new();
     let core = node_query(fields, &params.query, &mut body_highlight, &mut heading_highlight, &mut ranking)?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
-    clauses.extend(filter_clauses(fields, &params.filter, true));
+    clauses.extend(filter_clauses(fields, &params.filter));
     // Later parts of a continued story are found through their first part.
     clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
     clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
@@ -549,7 +549,7 @@ fn day_range(filter: &Filter) -> Option<(i64, i64)> {
 /// The filter for searches from bit sets: its term clauses matched as a
 /// query, its date range from each segment's day table.
 fn filter_bits(searcher: &Searcher, fields: &IndexFields, filter: &Filter) -> tantivy::Result<Option<FilterBits>> {
-    let terms = filter_clauses(fields, filter, false);
+    let terms = term_filter_clauses(fields, filter);
     let days = day_range(filter);
     if terms.is_empty() && days.is_none() {
         return Ok(None);
@@ -562,8 +562,22 @@ fn filter_bits(searcher: &Searcher, fields: &IndexFields, filter: &Filter) -> ta
 /// The filter as required clauses. They select and never rank: each scores
 /// zero, so a hit scores the same whatever the filter (a paper's term would
 /// otherwise add its own idf, ranking the hits of rarer papers higher).
-/// Without `with_dates`, the date range is left out (see [`filter_bits`]).
-fn filter_clauses(fields: &IndexFields, filter: &Filter, with_dates: bool) -> Vec<(Occur, Box<dyn Query>)> {
+fn filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses = term_filter_clauses(fields, filter);
+    if let Some((from, to)) = day_range(filter) {
+        let day = |day: i64| Term::from_field_i64(fields.issue_day, day);
+        let upper = if to == i64::MAX { std::ops::Bound::Unbounded } else { std::ops::Bound::Included(day(to)) };
+        clauses.push((Occur::Must, Box::new(RangeQuery::new(std::ops::Bound::Included(day(from)), upper))));
+    }
+    clauses
+        .into_iter()
+        .map(|(occur, query)| (occur, Box::new(ConstScoreQuery::new(query, 0.0)) as Box<dyn Query>))
+        .collect()
+}
+
+/// The filter's clauses other than its date range (papers, authors, pages,
+/// kind), as they select; [`filter_clauses`] adds the range and zeroes their scores.
+fn term_filter_clauses(fields: &IndexFields, filter: &Filter) -> Vec<(Occur, Box<dyn Query>)> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let any_of = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
         Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
@@ -591,15 +605,7 @@ fn filter_clauses(fields: &IndexFields, filter: &Filter, with_dates: bool) -> Ve
         let term = Term::from_field_text(fields.kind, kind);
         clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
     }
-    if let Some((from, to)) = day_range(filter).filter(|_| with_dates) {
-        let day = |day: i64| Term::from_field_i64(fields.issue_day, day);
-        let upper = if to == i64::MAX { std::ops::Bound::Unbounded } else { std::ops::Bound::Included(day(to)) };
-        clauses.push((Occur::Must, Box::new(RangeQuery::new(std::ops::Bound::Included(day(from)), upper))));
-    }
     clauses
-        .into_iter()
-        .map(|(occur, query)| (occur, Box::new(ConstScoreQuery::new(query, 0.0)) as Box<dyn Query>))
-        .collect()
 }
 
 /// Runs a search on a searcher (blocking: call from a blocking task).
