@@ -544,3 +544,74 @@ async fn the_fingerprint_migration_copies_the_fingerprints_of_an_existing_archiv
     .unwrap();
     assert_eq!(copied, [(0, 1000), (1, 1001)], "every fingerprint, and none for an article without one");
 }
+
+/// The change log entries written after sequence `after`, as (article, op), sorted.
+async fn logged_since(pool: &PgPool, after: i64) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT article_id, op FROM article_changes WHERE sequence > $1 ORDER BY article_id, op")
+        .bind(after)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+async fn last_sequence(pool: &PgPool) -> i64 {
+    count(pool, "SELECT coalesce(max(sequence), 0) FROM article_changes").await
+}
+
+#[tokio::test]
+async fn the_change_log_names_every_changed_article_once_and_the_stories_continued_into_it() {
+    let database = fresh_database().await;
+    let pool = &database.pool;
+    let page: i64 = sqlx::query_scalar(
+        "INSERT INTO pages (source_path, content_hash, encoding, raw_text) VALUES ('p.txt', 'h', 'utf-8', '') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    // One statement inserting three articles logs each of them once.
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO articles (page_id, ordinal, kind, paragraphs)
+         SELECT $1, n, 'article', ARRAY['第' || n || '段'] FROM generate_series(0, 2) AS n RETURNING id",
+    )
+    .bind(page)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let (head, middle, tail) = (ids[0], ids[1], ids[2]);
+    let upserts = |ids: &[i64]| ids.iter().map(|id| (*id, "upsert".to_string())).collect::<Vec<_>>();
+    assert_eq!(logged_since(pool, 0).await, upserts(&[head, middle, tail]));
+    // head → middle → tail: one story in three parts.
+    sqlx::query("INSERT INTO continuations (head_id, tail_id) VALUES ($1, $2), ($2, $3)")
+        .bind(head)
+        .bind(middle)
+        .bind(tail)
+        .execute(pool)
+        .await
+        .unwrap();
+
+    // Changing the last part re-indexes the whole story above it.
+    let before = last_sequence(pool).await;
+    sqlx::query("UPDATE articles SET paragraphs = ARRAY['改过的段'] WHERE id = $1")
+        .bind(tail)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(logged_since(pool, before).await, upserts(&[head, middle, tail]));
+
+    // An update that changes no value logs nothing.
+    let before = last_sequence(pool).await;
+    let touched =
+        sqlx::query("UPDATE articles SET kind = kind WHERE page_id = $1").bind(page).execute(pool).await.unwrap();
+    assert_eq!(touched.rows_affected(), 3);
+    assert_eq!(logged_since(pool, before).await, Vec::new());
+
+    // Deleting the last part logs its deletion and the story above it.
+    let before = last_sequence(pool).await;
+    sqlx::query("DELETE FROM articles WHERE id = $1").bind(tail).execute(pool).await.unwrap();
+    let logged = logged_since(pool, before).await;
+    assert!(logged.contains(&(tail, "delete".to_string())), "{logged:?}");
+    assert!(
+        logged.contains(&(head, "upsert".to_string())) && logged.contains(&(middle, "upsert".to_string())),
+        "{logged:?}"
+    );
+}
