@@ -53,7 +53,7 @@ fn writer_threads() -> usize {
 /// tantivy searches each segment as one task, so a search of an index
 /// merged into this many segments (see [`ArticleIndex::merge_segments`])
 /// uses every core (`parallel.rs` holds the pool).
-pub fn search_threads() -> usize {
+pub fn segment_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).clamp(1, MAX_SEARCH_THREADS)
 }
 
@@ -360,7 +360,7 @@ impl ArticleIndex {
     /// with seven segments and every search two to three times slower.
     /// The merged-away files are removed before it returns.
     pub fn merge_segments(&self) -> Result<(), IndexError> {
-        self.merge_segments_into(search_threads())
+        self.merge_segments_into(segment_threads())
     }
 
     /// [`ArticleIndex::merge_segments`] into at most `parts` segments.

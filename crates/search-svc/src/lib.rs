@@ -30,6 +30,7 @@ pub mod query;
 pub mod ranked_top;
 pub mod schema;
 pub mod search;
+pub mod search_pool;
 mod segment_memo;
 pub mod server;
 pub mod service;

@@ -2,6 +2,8 @@
 //! once. Every limit is a setting (see `main.rs` and README); a request over
 //! a limit gets `INVALID_ARGUMENT` naming the limit, and a request beyond the
 //! concurrency limits gets `RESOURCE_EXHAUSTED` at once instead of queueing.
+//! Admitted requests run their index work on `search_threads` threads, in
+//! arrival order ([`crate::search_pool`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +12,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::SearchError;
 use crate::query::QueryNode;
+
+/// Threads for index work by default: as Elasticsearch's search pool, one
+/// and a half per core the process may use, plus one (4 on 2 cores), so
+/// that a few slow searches do not hold every thread while the rest wait.
+pub fn default_search_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    cores * 3 / 2 + 1
+}
 
 /// The configurable limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +38,9 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     /// Export streams open at once (beyond: RESOURCE_EXHAUSTED).
     pub max_concurrent_exports: usize,
+    /// Threads that run searches and other index work; admitted requests
+    /// beyond them wait their turn.
+    pub search_threads: usize,
     /// Articles per second one export stream sends (0: no limit).
     pub export_articles_per_second: u32,
     /// Largest request message, in bytes.
@@ -53,6 +66,7 @@ impl Default for Limits {
             max_filter_values: 100,
             max_concurrent_requests: 256,
             max_concurrent_exports: 4,
+            search_threads: default_search_threads(),
             export_articles_per_second: 5000,
             max_request_bytes: 256 * 1024,
             max_response_bytes: 16 * 1024 * 1024,
@@ -83,6 +97,7 @@ impl Limits {
         range("--max-filter-values", self.max_filter_values, 1, 100_000)?;
         range("--max-concurrent-requests", self.max_concurrent_requests, 1, Semaphore::MAX_PERMITS)?;
         range("--max-concurrent-exports", self.max_concurrent_exports, 1, Semaphore::MAX_PERMITS)?;
+        range("--search-threads", self.search_threads, 1, 1024)?;
         range("--max-request-bytes", self.max_request_bytes, 1024, 64 * 1024 * 1024)?;
         range("--max-response-bytes", self.max_response_bytes, 64 * 1024, 1024 * 1024 * 1024)?;
         if self.request_timeout.is_zero() {

@@ -116,6 +116,10 @@ struct LimitArgs {
     /// Export streams open at once; beyond, RESOURCE_EXHAUSTED.
     #[arg(long, env = "BAOKAN_MAX_CONCURRENT_EXPORTS", default_value_t = Limits::default().max_concurrent_exports)]
     max_concurrent_exports: usize,
+    /// Threads that run searches and other index work (default: 1.5 per
+    /// core, plus one); admitted requests beyond them wait their turn.
+    #[arg(long, env = "BAOKAN_SEARCH_THREADS", default_value_t = Limits::default().search_threads)]
+    search_threads: usize,
     /// Articles per second one Export stream sends (0: unlimited).
     #[arg(long, env = "BAOKAN_EXPORT_ARTICLES_PER_SECOND", default_value_t = Limits::default().export_articles_per_second)]
     export_articles_per_second: u32,
@@ -143,6 +147,7 @@ impl LimitArgs {
             max_filter_values: self.max_filter_values,
             max_concurrent_requests: self.max_concurrent_requests,
             max_concurrent_exports: self.max_concurrent_exports,
+            search_threads: self.search_threads,
             export_articles_per_second: self.export_articles_per_second,
             max_request_bytes: self.max_request_bytes,
             max_response_bytes: self.max_response_bytes,

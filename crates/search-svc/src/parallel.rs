@@ -15,14 +15,14 @@ use tantivy::collector::Collector;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{Executor, Searcher};
 
-/// One thread per core (see `index::search_threads`); None on one core, or
+/// One thread per core (see `index::segment_threads`); None on one core, or
 /// when the threads cannot be started (searches then run on their own).
 static POOL: LazyLock<Option<Executor>> = LazyLock::new(|| {
-    let threads = crate::index::search_threads();
+    let threads = crate::index::segment_threads();
     if threads < 2 {
         return None;
     }
-    Executor::multi_thread(threads, "baokan-search-")
+    Executor::multi_thread(threads, "baokan-segment-")
         .inspect_err(|error| tracing::warn!(error = %error, "searches run single-threaded"))
         .ok()
 });

@@ -27,6 +27,7 @@ use crate::metrics::{renderer, SearchMetrics};
 use crate::observe::ObserveLayer;
 use crate::proto::search_service_server::SearchServiceServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
+use crate::search_pool::SearchPool;
 use crate::service::SearchServiceImpl;
 use crate::sync::{database_instance, Follower, SyncStatus};
 
@@ -104,6 +105,8 @@ pub enum StartError {
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("startup task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("cannot start the search threads: {0}")]
+    SearchThreads(#[source] std::io::Error),
 }
 
 /// A started server.
@@ -215,7 +218,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         }
     };
     let limits = config.limits.clone();
-    let service = SearchServiceImpl::new(index, pool, status, limits.clone());
+    let search_threads = SearchPool::start(limits.search_threads).map_err(StartError::SearchThreads)?;
+    let service = SearchServiceImpl::new(index, pool, status, limits.clone(), search_threads);
     let search_service = InterceptedService::new(
         SearchServiceServer::new(service)
             .max_decoding_message_size(limits.max_request_bytes)

@@ -1,5 +1,6 @@
 //! The `baokan.v1.SearchService` gRPC implementation: validates requests,
-//! runs searches on a blocking thread, converts domain results to proto types.
+//! runs searches on the search threads ([`crate::search_pool`]), converts
+//! domain results to proto types.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::search::{
     decode_page_token, execute_cancellable, page_size, FacetCounts, FacetRoot, Filter, Highlight, Hit, SearchParams,
     Sort,
 };
+use crate::search_pool::SearchPool;
 use crate::sync::SyncStatus;
 
 /// Serves searches from the index and article look-ups from PostgreSQL.
@@ -47,6 +49,8 @@ pub struct SearchServiceImpl {
     pub limits: Arc<Limits>,
     /// Concurrency permits.
     pub admission: Admission,
+    /// The threads that run index work.
+    pub search_threads: SearchPool,
 }
 
 /// Articles read from PostgreSQL per batch of an export.
@@ -104,12 +108,18 @@ type ArticleStream = std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<Ar
 
 impl SearchServiceImpl {
     /// Creates the service with its limits.
-    pub fn new(index: Arc<ArticleIndex>, pool: PgPool, status: Arc<SyncStatus>, limits: Limits) -> Self {
+    pub fn new(
+        index: Arc<ArticleIndex>,
+        pool: PgPool,
+        status: Arc<SyncStatus>,
+        limits: Limits,
+        search_threads: SearchPool,
+    ) -> Self {
         let admission = Admission::new(&limits);
-        SearchServiceImpl { index, pool, status, limits: Arc::new(limits), admission }
+        SearchServiceImpl { index, pool, status, limits: Arc::new(limits), admission, search_threads }
     }
 
-    /// Runs blocking index work on the blocking pool. If the request is
+    /// Runs blocking index work on the search threads. If the request is
     /// dropped (client cancelled, deadline passed), work that has not started
     /// is skipped.
     async fn on_index<T: Send + 'static>(
@@ -119,10 +129,9 @@ impl SearchServiceImpl {
         let index = Arc::clone(&self.index);
         let cancel = Cancellation::new();
         let _cancel_on_drop = cancel.on_drop();
-        tokio::task::spawn_blocking(
-            move || if cancel.is_cancelled() { Err(SearchError::Cancelled) } else { work(&index) },
-        )
-        .await?
+        self.search_threads
+            .run(move || if cancel.is_cancelled() { Err(SearchError::Cancelled) } else { work(&index) })
+            .await?
     }
 
     /// Validates an optional filter.
@@ -331,12 +340,13 @@ impl SearchService for SearchServiceImpl {
         let index = Arc::clone(&self.index);
         let cancel = Cancellation::new();
         let _cancel_on_drop = cancel.on_drop();
-        let results = tokio::task::spawn_blocking(move || {
-            let searcher = index.searcher_at(generation);
-            execute_cancellable(&searcher, &index.fields, &params, &cancel)
-        })
-        .await
-        .map_err(SearchError::from)??;
+        let results = self
+            .search_threads
+            .run(move || {
+                let searcher = index.searcher_at(generation);
+                execute_cancellable(&searcher, &index.fields, &params, &cancel)
+            })
+            .await??;
         tracing::Span::current().record("hits", results.total_hits);
         Ok(Response::new(SearchResponse {
             total_hits: results.total_hits,
