@@ -105,13 +105,36 @@ pub async fn measure_grpc_latency(
     Ok(())
 }
 
+/// The server whose CPU time a throughput phase reads.
+#[derive(Debug, Clone, Copy)]
+pub enum ServerProcess {
+    /// This process id (a server the bench started).
+    Pid(u32),
+    /// Every local process named `baokan-search` (a server started by hand;
+    /// none when it runs on another machine).
+    Local,
+}
+
+impl ServerProcess {
+    fn cpu_seconds(self) -> Option<f64> {
+        match self {
+            ServerProcess::Pid(pid) => crate::stats::process_cpu_seconds(pid),
+            ServerProcess::Local => crate::stats::cpu_seconds_of_processes_named("baokan-search"),
+        }
+    }
+}
+
 /// Throughput with `clients` concurrent connections, each sending the mix in
-/// a loop for `duration`; also records their latency percentiles.
+/// a loop for `duration`; also records their latency percentiles and the
+/// server's CPU time per query: what each query costs the server, apart
+/// from the clients' share of the same cores (at one client it includes the
+/// hand-offs of a search spread over the segment threads).
 pub async fn measure_qps(
     address: &str,
     mix: &[BenchQuery],
     clients: usize,
     duration: Duration,
+    server: ServerProcess,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let requests: Arc<Vec<SearchRequest>> = Arc::new(mix.iter().map(grpc_request).collect());
@@ -134,6 +157,7 @@ pub async fn measure_qps(
         }));
     }
     let started = Instant::now();
+    let cpu_before = server.cpu_seconds();
     let mut samples = Vec::new();
     for task in tasks {
         samples.extend(task.await??);
@@ -141,6 +165,12 @@ pub async fn measure_qps(
     let elapsed = started.elapsed().max(duration);
     let latencies = Percentiles::of(&samples);
     report.figure(&format!("gRPC QPS, {clients} clients"), samples.len() as f64 / elapsed.as_secs_f64(), "queries/s");
+    if let (Some(before), Some(after)) = (cpu_before, server.cpu_seconds()) {
+        if !samples.is_empty() {
+            let per_query = (after - before).max(0.0) * 1000.0 / samples.len() as f64;
+            report.figure(&format!("baokan-search CPU per query, {clients} clients"), per_query, "ms");
+        }
+    }
     report.note(&format!("gRPC latency, {clients} clients"), latencies.to_string());
     report.values.insert(format!("gRPC p99, {clients} clients"), latencies.p99.as_secs_f64() * 1000.0);
     Ok(())

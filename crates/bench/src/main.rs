@@ -203,7 +203,8 @@ async fn main() -> anyhow::Result<()> {
             baokan_bench::latency::measure_grpc_latency(&mut client, &mix, repeats, &mut report).await?;
             for clients in clients {
                 let duration = Duration::from_secs_f64(seconds);
-                baokan_bench::latency::measure_qps(&address, &mix, clients, duration, &mut report).await?;
+                let server = baokan_bench::latency::ServerProcess::Local;
+                baokan_bench::latency::measure_qps(&address, &mix, clients, duration, server, &mut report).await?;
             }
             print!("{report}");
         }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::latency::{connect_when_ready, measure_freshness, measure_grpc_latency, measure_in_process, measure_qps};
+use crate::latency::{
+    connect_when_ready, measure_freshness, measure_grpc_latency, measure_in_process, measure_qps, ServerProcess,
+};
 use crate::processes::{binary, free_port, Watched};
 use crate::report::Report;
 
@@ -119,7 +121,8 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
         report.figure("baokan-search start until caught up", opened.elapsed().as_secs_f64(), "s");
         measure_grpc_latency(&mut client, &mix, config.repeats, &mut report).await?;
         for clients in &config.clients {
-            measure_qps(&url, &mix, *clients, config.qps_duration, &mut report).await?;
+            let process = ServerProcess::Pid(server.child.id().unwrap_or(0));
+            measure_qps(&url, &mix, *clients, config.qps_duration, process, &mut report).await?;
         }
         measure_freshness(&pool, &mut client, config.freshness_samples, &mut report).await?;
         anyhow::Ok(())

@@ -65,6 +65,12 @@ fn stat_cpu_seconds(stat: &str) -> Option<f64> {
     Some(stat_cpu_ticks(stat)?.iter().sum::<u64>() as f64 / USER_HZ)
 }
 
+/// CPU seconds (user + system) a running process has used itself.
+pub fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let [user, system, _, _] = stat_cpu_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
+    Some((user + system) as f64 / USER_HZ)
+}
+
 /// CPU seconds of the child processes this process has waited for.
 pub fn waited_children_cpu_seconds() -> Option<f64> {
     let [_, _, children_user, children_system] = stat_cpu_ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
@@ -143,6 +149,25 @@ mod tests {
         assert_eq!(stat_cpu_ticks(stat), Some([250, 50, 700, 30]));
         assert_eq!(stat_cpu_seconds(stat), Some(10.3));
         assert_eq!(stat_cpu_ticks("42 (x) S"), None);
+    }
+
+    #[test]
+    fn a_process_own_cpu_time_grows_as_it_works() {
+        let before = process_cpu_seconds(std::process::id()).unwrap();
+        // Spin until 50 ms of CPU time show (however busy the machine is).
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut spin = 0u64;
+        loop {
+            let after = process_cpu_seconds(std::process::id()).unwrap();
+            if after - before >= 0.05 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no CPU time counted: {before} -> {after}");
+            for _ in 0..100_000 {
+                spin = std::hint::black_box(spin.wrapping_add(1));
+            }
+        }
+        assert_eq!(process_cpu_seconds(u32::MAX), None, "no such process");
     }
 
     #[test]
