@@ -121,7 +121,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
         report.figure("baokan-search start until caught up", opened.elapsed().as_secs_f64(), "s");
         measure_grpc_latency(&mut client, &mix, config.repeats, &mut report).await?;
         for clients in &config.clients {
-            let process = ServerProcess::Pid(server.child.id().unwrap_or(0));
+            let process = server.child.id().map_or(ServerProcess::Local, ServerProcess::Pid);
             measure_qps(&url, &mix, *clients, config.qps_duration, process, &mut report).await?;
         }
         measure_freshness(&pool, &mut client, config.freshness_samples, &mut report).await?;

@@ -126,12 +126,29 @@ impl SearchServiceImpl {
         &self,
         work: impl FnOnce(&ArticleIndex) -> Result<T, SearchError> + Send + 'static,
     ) -> Result<T, SearchError> {
+        self.on_index_cancellable(
+            move |index, cancel| {
+                if cancel.is_cancelled() {
+                    Err(SearchError::Cancelled)
+                } else {
+                    work(index)
+                }
+            },
+        )
+        .await
+    }
+
+    /// Runs blocking index work on the search threads with the request's
+    /// cancellation, raised when the request is dropped, for work that
+    /// checks it as it goes (a search, between segments).
+    async fn on_index_cancellable<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&ArticleIndex, &Cancellation) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
         let index = Arc::clone(&self.index);
         let cancel = Cancellation::new();
         let _cancel_on_drop = cancel.on_drop();
-        self.search_threads
-            .run(move || if cancel.is_cancelled() { Err(SearchError::Cancelled) } else { work(&index) })
-            .await?
+        self.search_threads.run(move || work(&index, &cancel)).await?
     }
 
     /// Validates an optional filter.
@@ -337,16 +354,12 @@ impl SearchService for SearchServiceImpl {
         let (params, generation) = self.search_params(&request).inspect_err(|e| {
             info!(error = %e, "search rejected");
         })?;
-        let index = Arc::clone(&self.index);
-        let cancel = Cancellation::new();
-        let _cancel_on_drop = cancel.on_drop();
         let results = self
-            .search_threads
-            .run(move || {
+            .on_index_cancellable(move |index, cancel| {
                 let searcher = index.searcher_at(generation);
-                execute_cancellable(&searcher, &index.fields, &params, &cancel)
+                execute_cancellable(&searcher, &index.fields, &params, cancel)
             })
-            .await??;
+            .await?;
         tracing::Span::current().record("hits", results.total_hits);
         Ok(Response::new(SearchResponse {
             total_hits: results.total_hits,
