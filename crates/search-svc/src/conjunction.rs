@@ -21,7 +21,11 @@
 //!    first, with the same leaves and weights as tantivy's nested query, and
 //!    added up in its order (its unions change that order as posting lists
 //!    run out, so a score may differ from tantivy's in the last bits, and
-//!    documents of equal score may swap places);
+//!    documents of equal score may swap places). Once the page is full, a
+//!    hit's headline leaves are read first: its score is at most their sum
+//!    plus the body leaves' largest scores, and when that cannot reach the
+//!    page's last hit, the long body lists are not sought for it (for a pair
+//!    of common words, most of their thousands of headline hits);
 //! 3. every other hit can only score from body leaves, so their largest
 //!    possible scores bound it; when that bound cannot reach the page's last
 //!    hit, those hits are skipped, and otherwise they are scored too.
@@ -38,6 +42,11 @@ use crate::doc_bits::DocBits;
 use crate::facet_counts::{FacetTopCounts, RootCounts};
 use crate::filter_bits::FilterBits;
 use crate::ranked_top::SegmentTop;
+
+/// Relative slack on score bounds: a bound within it of the page's last
+/// score is taken as reaching it (sums added in another order differ in the
+/// last bits).
+pub(crate) const BOUND_SLACK: Score = 1e-5;
 
 /// One word of the conjunction: its gram in the four fields a word is
 /// matched and ranked in.
@@ -215,6 +224,8 @@ pub(crate) struct SegmentLeaves {
     intersection_order: Vec<usize>,
     /// Each word's headline-or-body score in the document being scored.
     unions: Vec<Score>,
+    /// Each word's headline gram and headline word scores in that document.
+    headline: Vec<(Option<Score>, Option<Score>)>,
 }
 
 impl SegmentLeaves {
@@ -239,7 +250,12 @@ impl SegmentLeaves {
         }
         let mut intersection_order: Vec<usize> = (0..words.len()).collect();
         intersection_order.sort_by_key(|index| sizes[*index]);
-        Ok(SegmentLeaves { unions: vec![0.0; words.len()], words: leaves, intersection_order })
+        Ok(SegmentLeaves {
+            unions: vec![0.0; words.len()],
+            headline: vec![(None, None); words.len()],
+            words: leaves,
+            intersection_order,
+        })
     }
 
     /// The document's score, added up as tantivy adds up the nested query's:
@@ -247,12 +263,47 @@ impl SegmentLeaves {
     /// jieba leaves, in query order). `in_heading`: whether the document may
     /// hold a word in its headline (if not, the headline leaves are not read).
     pub(crate) fn score(&mut self, doc: DocId, in_heading: bool) -> Score {
-        for (word, slot) in self.words.iter_mut().zip(&mut self.unions) {
+        if in_heading {
+            self.read_headline_leaves(doc);
+        } else {
+            self.headline.fill((None, None));
+        }
+        self.read_body_leaves_and_add_up(doc)
+    }
+
+    /// The score of a document with a word in its headline, as [`score`]
+    /// gives it, or None when it cannot exceed `threshold`: its headline
+    /// leaves are read first (short lists), and the long body lists are
+    /// sought only when the headline's sum plus `body_bound` (the body
+    /// leaves' largest scores) reaches `threshold`.
+    ///
+    /// [`score`]: SegmentLeaves::score
+    pub(crate) fn score_reaching(&mut self, doc: DocId, body_bound: Score, threshold: Score) -> Option<Score> {
+        let headline: Score = self.read_headline_leaves(doc);
+        if (headline + body_bound) * (1.0 + BOUND_SLACK) < threshold {
+            return None;
+        }
+        Some(self.read_body_leaves_and_add_up(doc))
+    }
+
+    /// Reads each word's headline gram and word scores in `doc`; returns
+    /// their sum.
+    fn read_headline_leaves(&mut self, doc: DocId) -> Score {
+        let mut sum: Score = 0.0;
+        for (word, slot) in self.words.iter_mut().zip(&mut self.headline) {
+            *slot = (word.heading.score(doc), word.heading_word.score(doc));
+            sum += slot.0.unwrap_or(0.0) + slot.1.unwrap_or(0.0);
+        }
+        sum
+    }
+
+    /// Reads the body leaves in `doc` and adds up every leaf's score (the
+    /// headline ones as last read) in tantivy's order.
+    fn read_body_leaves_and_add_up(&mut self, doc: DocId) -> Score {
+        for ((word, slot), (heading, _)) in self.words.iter_mut().zip(&mut self.unions).zip(&self.headline) {
             let mut union: Score = 0.0;
-            if in_heading {
-                if let Some(score) = word.heading.score(doc) {
-                    union += score;
-                }
+            if let Some(score) = heading {
+                union += score;
             }
             if let Some(score) = word.body.score(doc) {
                 union += score;
@@ -266,9 +317,8 @@ impl SegmentLeaves {
             required += (2..self.words.len()).filter_map(ordered).sum::<Score>();
         }
         let mut optional: Option<Score> = None;
-        for word in &mut self.words {
-            let heading = if in_heading { word.heading_word.score(doc) } else { None };
-            for score in [heading, word.body_word.score(doc)].into_iter().flatten() {
+        for (word, (_, heading_word)) in self.words.iter_mut().zip(&self.headline) {
+            for score in [*heading_word, word.body_word.score(doc)].into_iter().flatten() {
                 optional = Some(optional.unwrap_or(0.0) + score);
             }
         }
@@ -334,15 +384,22 @@ fn segment_top(
     if capacity == 0 || hits.is_empty() {
         return Ok(top.into_hits());
     }
-    // 2. Hits with a word in the headline.
+    // 2. Hits with a word in the headline; once the page is full, only
+    // those whose headline leaves plus the body bound reach it read the body.
+    let body_bound: Score = weights.iter().map(|weight| weight.body.max_score() + weight.body_word.max_score()).sum();
     let mut leaves = SegmentLeaves::open(reader, words, weights)?;
     hits.for_each(&in_heading, true, |doc| {
-        let score = leaves.score(doc, true);
-        top.offer(doc, score);
+        let score = if top.is_full() {
+            leaves.score_reaching(doc, body_bound, top.threshold())
+        } else {
+            Some(leaves.score(doc, true))
+        };
+        if let Some(score) = score {
+            top.offer(doc, score);
+        }
     });
     // 3. The others, unless the body leaves' best cannot reach the page.
-    let body_bound: Score = weights.iter().map(|weight| weight.body.max_score() + weight.body_word.max_score()).sum();
-    if top.is_full() && body_bound * (1.0 + 1e-5) < top.threshold() {
+    if top.is_full() && body_bound * (1.0 + BOUND_SLACK) < top.threshold() {
         return Ok(top.into_hits());
     }
     let mut leaves = SegmentLeaves::open(reader, words, weights)?;

@@ -24,14 +24,9 @@ use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::cancel::Cancellation;
-use crate::conjunction::{ConjunctionWord, Leaf, WordWeights};
+use crate::conjunction::{ConjunctionWord, Leaf, WordWeights, BOUND_SLACK};
 use crate::doc_bits::DocBits;
 use crate::ranked_top::SegmentTop;
-
-/// Relative slack on score bounds: a bound within it of the page's last
-/// score is taken as reaching it (sums added in another order differ in the
-/// last bits).
-const BOUND_SLACK: Score = 1e-5;
 
 /// How many of the best headline scores are scored in full first, per hit
 /// on the page (more gives a higher last score before the rest is bounded).

@@ -1139,6 +1139,36 @@ mod tests {
     }
 
     #[test]
+    fn a_headline_hit_reads_the_body_lists_only_when_it_can_reach_the_page() {
+        use crate::conjunction::{SegmentLeaves, WordWeights};
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        let words: Vec<ConjunctionWord> = ["经济", "合作"].iter().map(|gram| word_terms(&fields, gram)).collect();
+        let weights: Vec<WordWeights> =
+            words.iter().map(|word| WordWeights::new(&searcher, word, HEADING_BOOST).unwrap()).collect();
+        let body_bound: Score =
+            weights.iter().map(|weight| weight.body.max_score() + weight.body_word.max_score()).sum();
+        let mut checked = 0;
+        for reader in searcher.segment_readers() {
+            let open = || SegmentLeaves::open(reader, &words, &weights).unwrap();
+            let (mut full, mut unbounded, mut at_score, mut above) = (open(), open(), open(), open());
+            for doc in 0..reader.max_doc() {
+                let score = full.score(doc, true);
+                if score == 0.0 {
+                    continue;
+                }
+                // Scored, the same float, whenever it may reach the page, ties included.
+                assert_eq!(unbounded.score_reaching(doc, body_bound, Score::MIN), Some(score), "doc {doc}");
+                assert_eq!(at_score.score_reaching(doc, body_bound, score), Some(score), "doc {doc}");
+                // Left out, without reading the body, when it cannot.
+                assert_eq!(above.score_reaching(doc, body_bound, score + 2.0 * body_bound + 1.0), None, "doc {doc}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} documents hold a word");
+    }
+
+    #[test]
     fn conjunctions_of_single_gram_words_rank_and_count_as_the_full_query() {
         let (index, fields) = conjunction_index();
         let searcher = index.reader().unwrap().searcher();
