@@ -14,9 +14,11 @@
 //!
 //! Every dictionary block read decompresses with a fresh zstd context, which
 //! costs more than counting thousands of hits; so each segment's root ranges
-//! and the values already resolved are remembered ([`SegmentTerms`]: a
-//! segment never changes), and a query only reads the blocks of values no
-//! earlier query asked for.
+//! and the numbers of the values already resolved are remembered
+//! ([`SegmentTerms`]: a segment never changes; numbers from
+//! [`crate::facet_values`], the same for a value in every segment), a query
+//! only reads the blocks of values no earlier query asked for, and segments'
+//! counts add up by number, with no string hashed or copied.
 //!
 //! Reading a hit's ordinals from the multi-valued column goes through a
 //! dynamic call per value (about 25 values per article: paper, dates, kind,
@@ -38,11 +40,12 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::doc_bits::DocBits;
+use crate::facet_values::ValueIds;
 use crate::segment_memo::SegmentMemo;
 
 /// Segments whose ranges and values are remembered (oldest forgotten first).
 const REMEMBERED_SEGMENTS: usize = 64;
-/// Values remembered per segment; beyond it the segment's values are dropped
+/// Value numbers remembered per segment; beyond it the segment's are dropped
 /// and resolved again (bounds memory on archives with millions of names).
 const REMEMBERED_VALUES: usize = 200_000;
 /// Bytes of ordinal tables kept over all segments: a new table makes the
@@ -55,8 +58,10 @@ const REMEMBERED_TABLE_BYTES: usize = 256 * 1024 * 1024;
 struct SegmentTerms {
     /// Ordinal range of each root, by root name.
     ranges: HashMap<&'static str, (u64, u64)>,
-    /// Values resolved so far, by ordinal (the part after the root).
-    values: FxHashMap<u64, Arc<str>>,
+    /// Numbers of the values resolved so far (the part after the root), by
+    /// ordinal, in the set of epoch `ids_epoch`.
+    ids: FxHashMap<u64, u32>,
+    ids_epoch: u64,
     /// Every document's ordinals under a root, by root name, once read.
     tables: HashMap<&'static str, Arc<RootOrdinals>>,
 }
@@ -302,21 +307,54 @@ const KEEP_PER_SEGMENT: usize = 200;
 /// hits from one segment's counts, and so from the merged top.)
 const KEEP_ALL_UP_TO: usize = 16_384;
 
-/// Hits per value of one root. Values are shared with the segment's
-/// remembered values and hashed with FxHash: a root of a few thousand
-/// values (a paper's reporters) is merged value by value on every search.
+/// Hits per value of one root, by value (to compare counts).
 pub type ValueCounts = FxHashMap<Arc<str>, u64>;
 
-/// Counts per root, merged over segments.
-pub type RootCounts = Vec<ValueCounts>;
+/// Hits per value of each root asked for: (value number, hits) with each
+/// number once, in no order, and the set the numbers are of.
+#[derive(Debug, Clone)]
+pub struct RootCounts {
+    value_ids: Arc<ValueIds>,
+    roots: Vec<Vec<(u32, u64)>>,
+}
+
+impl RootCounts {
+    /// The `limit` largest values of the `root`-th root, ties by value. The
+    /// `limit` are selected first, so only they are sorted and copied out.
+    pub fn largest(&self, root: usize, limit: usize) -> Vec<(String, u64)> {
+        let Some(counts) = self.roots.get(root).filter(|_| limit > 0) else { return Vec::new() };
+        let values = self.value_ids.values();
+        let order = |a: &(u32, u64), b: &(u32, u64)| b.1.cmp(&a.1).then_with(|| values.get(a.0).cmp(values.get(b.0)));
+        let mut counts = counts.clone();
+        if counts.len() > limit {
+            counts.select_nth_unstable_by(limit - 1, order);
+            counts.truncate(limit);
+        }
+        counts.sort_unstable_by(order);
+        counts.into_iter().map(|(id, count)| (values.get(id).to_string(), count)).collect()
+    }
+
+    /// Every value's hits under the `root`-th root.
+    pub fn value_counts(&self, root: usize) -> ValueCounts {
+        let values = self.value_ids.values();
+        self.roots.get(root).into_iter().flatten().map(|(id, count)| (Arc::from(values.get(*id)), *count)).collect()
+    }
+}
 
 /// Counts hits by facet value under each of `roots` (e.g. "paper").
 pub struct FacetTopCounts {
-    pub field: &'static str,
-    pub roots: Vec<&'static str>,
+    field: &'static str,
+    roots: Vec<&'static str>,
+    /// The value numbers of this search (see [`crate::facet_values`]).
+    value_ids: Arc<ValueIds>,
 }
 
 impl FacetTopCounts {
+    /// Counts by the values of `roots` of the facet field `field`.
+    pub fn new(field: &'static str, roots: Vec<&'static str>) -> Self {
+        FacetTopCounts { field, roots, value_ids: ValueIds::current() }
+    }
+
     /// Counts the hits of one segment, given as a bit set (for searches that
     /// find their hits from posting lists, without a query's document set).
     pub(crate) fn count_segment_hits(
@@ -351,6 +389,7 @@ pub struct SegmentFacetCounts {
     reader: tantivy::columnar::StrColumn,
     remembered: Arc<Mutex<SegmentTerms>>,
     roots: Vec<RootTally>,
+    value_ids: Arc<ValueIds>,
 }
 
 /// The ordinals `[from, to)` of terms starting with `root` + separator.
@@ -425,7 +464,7 @@ impl Collector for FacetTopCounts {
         if read_now {
             trim_tables(segment.segment_id(), REMEMBERED_TABLE_BYTES);
         }
-        Ok(SegmentFacetCounts { reader: str_column, remembered, roots })
+        Ok(SegmentFacetCounts { reader: str_column, remembered, roots, value_ids: Arc::clone(&self.value_ids) })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -433,19 +472,21 @@ impl Collector for FacetTopCounts {
     }
 
     fn merge_fruits(&self, fruits: Vec<RootCounts>) -> tantivy::Result<RootCounts> {
-        // The first segment's counts are the base: only the others' values are hashed again.
-        let mut fruits = fruits.into_iter();
-        let mut merged: RootCounts = fruits.next().unwrap_or_default();
-        merged.resize_with(self.roots.len(), ValueCounts::default);
-        for fruit in fruits {
-            for (into, from) in merged.iter_mut().zip(fruit) {
-                into.reserve(from.len());
-                for (value, count) in from {
-                    *into.entry(value).or_insert(0) += count;
+        let mut roots = vec![Vec::new(); self.roots.len()];
+        if let [fruit] = fruits.as_slice() {
+            roots = fruit.roots.clone();
+            roots.resize_with(self.roots.len(), Vec::new);
+        } else if !fruits.is_empty() {
+            for (root, merged) in roots.iter_mut().enumerate() {
+                let values = fruits.iter().map(|fruit| fruit.roots.get(root).map_or(0, Vec::len)).max().unwrap_or(0);
+                let mut sums: FxHashMap<u32, u64> = FxHashMap::with_capacity_and_hasher(values, Default::default());
+                for (id, count) in fruits.iter().filter_map(|fruit| fruit.roots.get(root)).flatten() {
+                    *sums.entry(*id).or_insert(0) += count;
                 }
+                *merged = sums.into_iter().collect();
             }
         }
-        Ok(merged)
+        Ok(RootCounts { value_ids: Arc::clone(&self.value_ids), roots })
     }
 }
 
@@ -462,38 +503,52 @@ impl SegmentCollector for SegmentFacetCounts {
     }
 
     fn harvest(self) -> RootCounts {
-        let mut wanted: Vec<(u64, usize, u64)> = Vec::new();
-        let mut result: RootCounts = Vec::with_capacity(self.roots.len());
-        for (root_index, root) in self.roots.iter().enumerate() {
-            let keep = if root.counts.len() <= KEEP_ALL_UP_TO { root.counts.len() } else { KEEP_PER_SEGMENT };
-            let counted = largest_counts(&root.counts, keep);
-            result.push(ValueCounts::with_capacity_and_hasher(counted.len(), Default::default()));
-            wanted.extend(counted.into_iter().map(|(offset, count)| (root.range.0 + offset, root_index, count)));
+        let kept: Vec<Vec<(u64, u64)>> = self
+            .roots
+            .iter()
+            .map(|root| {
+                let keep = if root.counts.len() <= KEEP_ALL_UP_TO { root.counts.len() } else { KEEP_PER_SEGMENT };
+                // As (ordinal, hits).
+                let mut kept = largest_counts(&root.counts, keep);
+                kept.iter_mut().for_each(|(offset, _)| *offset += root.range.0);
+                kept
+            })
+            .collect();
+        let Ok(mut remembered) = self.remembered.lock() else {
+            return RootCounts { value_ids: self.value_ids, roots: vec![Vec::new(); self.roots.len()] };
+        };
+        if remembered.ids_epoch != self.value_ids.epoch() || remembered.ids.len() > REMEMBERED_VALUES {
+            remembered.ids.clear();
+            remembered.ids_epoch = self.value_ids.epoch();
         }
-        wanted.sort_unstable();
-        let Ok(mut remembered) = self.remembered.lock() else { return result };
-        if remembered.values.len() > REMEMBERED_VALUES {
-            remembered.values.clear();
-        }
-        let missing: Vec<u64> = wanted.iter().map(|w| w.0).filter(|ord| !remembered.values.contains_key(ord)).collect();
-        if !missing.is_empty() {
-            let mut next = missing.iter();
-            let values = &mut remembered.values;
-            let _ = self.reader.dictionary().sorted_ords_to_term_cb(missing.iter().copied(), |bytes| {
-                if let Some(ord) = next.next() {
-                    let value = bytes.iter().position(|b| *b == 0).map_or(&bytes[..0], |zero| &bytes[zero + 1..]);
-                    let value = String::from_utf8_lossy(value).replace('\u{0}', "/");
-                    values.insert(*ord, Arc::from(value));
+        // By number; the values not numbered yet in this segment (rare after
+        // its first searches) are read from its dictionary, then all again.
+        let numbered = |ids: &FxHashMap<u64, u32>, missing: &mut Vec<u64>| -> Vec<Vec<(u32, u64)>> {
+            let mut number = |(ord, count): &(u64, u64)| match ids.get(ord) {
+                Some(id) => Some((*id, *count)),
+                None => {
+                    missing.push(*ord);
+                    None
                 }
+            };
+            kept.iter().map(|kept| kept.iter().filter_map(&mut number).collect()).collect()
+        };
+        let mut missing = Vec::new();
+        let mut roots = numbered(&remembered.ids, &mut missing);
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            let mut values = Vec::with_capacity(missing.len());
+            let _ = self.reader.dictionary().sorted_ords_to_term_cb(missing.iter().copied(), |bytes| {
+                let value = bytes.iter().position(|b| *b == 0).map_or(&bytes[..0], |zero| &bytes[zero + 1..]);
+                values.push(String::from_utf8_lossy(value).replace('\u{0}', "/"));
                 Ok(())
             });
+            let ids = self.value_ids.ids_of(values);
+            remembered.ids.extend(missing.drain(..).zip(ids));
+            roots = numbered(&remembered.ids, &mut missing);
         }
-        for (ord, root_index, count) in wanted {
-            if let Some(value) = remembered.values.get(&ord) {
-                result[root_index].insert(Arc::clone(value), count);
-            }
-        }
-        result
+        RootCounts { value_ids: self.value_ids, roots }
     }
 }
 
@@ -548,22 +603,6 @@ fn poisoned() -> tantivy::TantivyError {
     tantivy::TantivyError::InternalError("facet term cache poisoned".into())
 }
 
-/// The `limit` largest values, ties by value. The `limit` are selected
-/// first, so only they are sorted and copied out.
-pub fn largest(counts: ValueCounts, limit: usize) -> Vec<(String, u64)> {
-    if limit == 0 {
-        return Vec::new();
-    }
-    let order = |a: &(Arc<str>, u64), b: &(Arc<str>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-    let mut values: Vec<(Arc<str>, u64)> = counts.into_iter().collect();
-    if values.len() > limit {
-        values.select_nth_unstable_by(limit - 1, order);
-        values.truncate(limit);
-    }
-    values.sort_unstable_by(order);
-    values.into_iter().map(|(value, count)| (value.to_string(), count)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use tantivy::collector::FacetCollector;
@@ -583,18 +622,20 @@ mod tests {
 
     #[test]
     fn largest_returns_the_top_values_by_count_then_value() {
-        let counts: ValueCounts = [("丙", 5), ("甲", 7), ("乙", 5), ("丁", 1), ("戊", 5)]
-            .into_iter()
-            .map(|(v, c)| (Arc::from(v), c))
-            .collect();
+        let pairs = [("丙", 5), ("甲", 7), ("乙", 5), ("丁", 1), ("戊", 5)];
+        let value_ids = Arc::new(ValueIds::new());
+        let ids = value_ids.ids_of(pairs.iter().map(|(value, _)| value.to_string()));
+        let counts =
+            RootCounts { value_ids, roots: vec![ids.into_iter().zip(pairs.iter().map(|(_, count)| *count)).collect()] };
         let expect = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
             pairs.iter().map(|(value, count)| (value.to_string(), *count)).collect()
         };
         // 丙 < 乙 < 戊 in code point order: ties at 5 keep that order.
-        assert_eq!(largest(counts.clone(), 2), expect(&[("甲", 7), ("丙", 5)]));
-        assert_eq!(largest(counts.clone(), 3), expect(&[("甲", 7), ("丙", 5), ("乙", 5)]));
-        assert_eq!(largest(counts.clone(), 10), expect(&[("甲", 7), ("丙", 5), ("乙", 5), ("戊", 5), ("丁", 1)]));
-        assert!(largest(counts, 0).is_empty());
+        assert_eq!(counts.largest(0, 2), expect(&[("甲", 7), ("丙", 5)]));
+        assert_eq!(counts.largest(0, 3), expect(&[("甲", 7), ("丙", 5), ("乙", 5)]));
+        assert_eq!(counts.largest(0, 10), expect(&[("甲", 7), ("丙", 5), ("乙", 5), ("戊", 5), ("丁", 1)]));
+        assert!(counts.largest(0, 0).is_empty());
+        assert!(counts.largest(1, 10).is_empty(), "no such root");
     }
 
     #[test]
@@ -653,13 +694,13 @@ mod tests {
         }
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
-        let collector = FacetTopCounts { field: "facets", roots: vec!["paper", "author"] };
+        let collector = FacetTopCounts::new("facets", vec!["paper", "author"]);
         let economy = TermQuery::new(Term::from_field_text(topic, "economy"), IndexRecordOption::Basic);
         for query in [&AllQuery as &dyn Query, &economy, &AllQuery] {
             let counts = searcher.search(query, &collector).unwrap();
-            assert_eq!(counts[0], reference(&searcher, query, "paper"));
-            assert_eq!(counts[1], reference(&searcher, query, "author"));
-            assert!(counts[1].values().sum::<u64>() > 0, "{counts:?}");
+            assert_eq!(counts.value_counts(0), reference(&searcher, query, "paper"));
+            assert_eq!(counts.value_counts(1), reference(&searcher, query, "author"));
+            assert!(counts.value_counts(1).values().sum::<u64>() > 0, "{counts:?}");
         }
         // One slot per document where each has at most one value.
         let terms = segment_terms(searcher.segment_readers()[0].segment_id());
@@ -667,10 +708,10 @@ mod tests {
             ["paper", "author"].iter().map(|root| terms.lock().unwrap().tables[root].starts.is_none()).collect();
         assert_eq!(layouts, [true, false]);
         // A search for another set of roots reads only the new ones and counts the same.
-        let other = FacetTopCounts { field: "facets", roots: vec!["day", "paper"] };
+        let other = FacetTopCounts::new("facets", vec!["day", "paper"]);
         let counts = searcher.search(&economy, &other).unwrap();
-        assert_eq!(counts[0], reference(&searcher, &economy, "day"));
-        assert_eq!(counts[1], reference(&searcher, &economy, "paper"));
+        assert_eq!(counts.value_counts(0), reference(&searcher, &economy, "day"));
+        assert_eq!(counts.value_counts(1), reference(&searcher, &economy, "paper"));
         assert_eq!(terms.lock().unwrap().tables.len(), 3);
         // Over the memory cap, other segments' tables go and the kept one stays.
         let ids: Vec<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
@@ -680,8 +721,20 @@ mod tests {
         assert!(has_table(&ids[0]) && !has_table(&ids[1]));
         // A dropped table is read again on the next search, with the same counts.
         let counts = searcher.search(&AllQuery, &collector).unwrap();
-        assert_eq!(counts[1], reference(&searcher, &AllQuery, "author"));
+        assert_eq!(counts.value_counts(1), reference(&searcher, &AllQuery, "author"));
         assert!(ids.iter().all(has_table));
+        // With a new set of value numbers (the current one full), segments
+        // number their values again; a search holding the old set still
+        // counts right, and numbers them again in it.
+        let renumbered =
+            FacetTopCounts { value_ids: Arc::new(ValueIds::new()), ..FacetTopCounts::new("facets", vec!["author"]) };
+        for collector in [&renumbered, &collector, &renumbered] {
+            let counts = searcher.search(&economy, collector).unwrap();
+            let authors = collector.roots.iter().position(|root| *root == "author").unwrap();
+            assert_eq!(counts.value_counts(authors), reference(&searcher, &economy, "author"));
+            let epoch = segment_terms(ids[1]).lock().unwrap().ids_epoch;
+            assert_eq!(epoch, collector.value_ids.epoch());
+        }
     }
 
     #[test]
@@ -710,10 +763,10 @@ mod tests {
         let economy = TermQuery::new(Term::from_field_text(topic, "economy"), IndexRecordOption::Basic);
         let weight = economy.weight(tantivy::query::EnableScoring::disabled_from_searcher(&searcher)).unwrap();
         let hits = DocBits::matching(reader, &*weight).unwrap();
-        let collector = FacetTopCounts { field: "facets", roots: vec!["paper", "kind", "month"] };
+        let collector = FacetTopCounts::new("facets", vec!["paper", "kind", "month"]);
         let counts = collector.count_segment_hits(0, reader, &hits).unwrap();
         for (at, root) in ["paper", "kind", "month"].iter().enumerate() {
-            assert_eq!(counts[at], reference(&searcher, &economy, root), "{root}");
+            assert_eq!(counts.value_counts(at), reference(&searcher, &economy, root), "{root}");
         }
         // Each path was taken: runs and mixed words for papers, bit sets for kinds.
         let terms = segment_terms(reader.segment_id());
@@ -757,9 +810,9 @@ mod tests {
         }
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
-        let counts = searcher.search(&AllQuery, &FacetTopCounts { field: "facets", roots: vec!["month"] }).unwrap();
-        assert_eq!(counts[0], reference(&searcher, &AllQuery, "month"));
-        assert_eq!(counts[0].get("m000"), Some(&6));
-        assert_eq!(largest(counts[0].clone(), 1), [("m000".to_string(), 6)]);
+        let counts = searcher.search(&AllQuery, &FacetTopCounts::new("facets", vec!["month"])).unwrap();
+        assert_eq!(counts.value_counts(0), reference(&searcher, &AllQuery, "month"));
+        assert_eq!(counts.value_counts(0).get("m000"), Some(&6));
+        assert_eq!(counts.largest(0, 1), [("m000".to_string(), 6)]);
     }
 }

@@ -16,6 +16,7 @@ pub mod editions;
 pub mod error;
 pub mod explore;
 pub mod facet_counts;
+mod facet_values;
 pub mod filter_bits;
 pub mod headline_first;
 pub mod health_check;

@@ -21,7 +21,7 @@ use crate::conjunction::{self, ConjunctionWord, HitSet};
 use crate::day_sorted;
 use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
-use crate::facet_counts::{largest, FacetTopCounts, RootCounts};
+use crate::facet_counts::{FacetTopCounts, RootCounts};
 use crate::filter_bits::FilterBits;
 use crate::headline_first;
 use crate::highlight::Highlighter;
@@ -793,15 +793,14 @@ where
 
 /// The collector of the asked facets (None: none asked).
 fn facet_collector(facets: &[FacetRoot]) -> Option<FacetTopCounts> {
-    (!facets.is_empty())
-        .then(|| FacetTopCounts { field: "facets", roots: facets.iter().map(|root| root.name()).collect() })
+    (!facets.is_empty()).then(|| FacetTopCounts::new("facets", facets.iter().map(|root| root.name()).collect()))
 }
 
 /// The API's facet counts from the collector's, by root.
 fn facet_counts(roots: &[FacetRoot], counts: crate::facet_counts::RootCounts) -> FacetCounts {
     let mut facet_counts = FacetCounts::default();
-    for (root, counts) in roots.iter().zip(counts) {
-        let values = largest(counts, FACET_VALUES);
+    for (index, root) in roots.iter().enumerate() {
+        let values = counts.largest(index, FACET_VALUES);
         match root {
             FacetRoot::Paper => facet_counts.papers = values,
             FacetRoot::Month => facet_counts.months = values,
