@@ -46,7 +46,13 @@ use crate::ranked_top::SegmentTop;
 /// Relative slack on score bounds: a bound within it of the page's last
 /// score is taken as reaching it (sums added in another order differ in the
 /// last bits).
-pub(crate) const BOUND_SLACK: Score = 1e-5;
+const BOUND_SLACK: Score = 1e-5;
+
+/// Whether a hit whose score is at most `bound` may still beat `threshold`,
+/// the page's last score (see [`BOUND_SLACK`]).
+pub(crate) fn may_reach(bound: Score, threshold: Score) -> bool {
+    bound * (1.0 + BOUND_SLACK) >= threshold
+}
 
 /// One word of the conjunction: its gram in the four fields a word is
 /// matched and ranked in.
@@ -74,6 +80,11 @@ pub(crate) struct WordWeights {
 }
 
 impl WordWeights {
+    /// The largest score the word's body leaves can give a document.
+    pub(crate) fn body_bound(&self) -> Score {
+        self.body.max_score() + self.body_word.max_score()
+    }
+
     /// The weights of `word`, the headline's boosted by `heading_boost`.
     pub(crate) fn new(searcher: &Searcher, word: &ConjunctionWord, heading_boost: Score) -> tantivy::Result<Self> {
         let weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
@@ -280,7 +291,7 @@ impl SegmentLeaves {
     /// [`score`]: SegmentLeaves::score
     pub(crate) fn score_reaching(&mut self, doc: DocId, body_bound: Score, threshold: Score) -> Option<Score> {
         let headline: Score = self.read_headline_leaves(doc);
-        if (headline + body_bound) * (1.0 + BOUND_SLACK) < threshold {
+        if !may_reach(headline + body_bound, threshold) {
             return None;
         }
         Some(self.read_body_leaves_and_add_up(doc))
@@ -386,7 +397,7 @@ fn segment_top(
     }
     // 2. Hits with a word in the headline; once the page is full, only
     // those whose headline leaves plus the body bound reach it read the body.
-    let body_bound: Score = weights.iter().map(|weight| weight.body.max_score() + weight.body_word.max_score()).sum();
+    let body_bound: Score = weights.iter().map(WordWeights::body_bound).sum();
     let mut leaves = SegmentLeaves::open(reader, words, weights)?;
     hits.for_each(&in_heading, true, |doc| {
         let score = if top.is_full() {
@@ -399,7 +410,7 @@ fn segment_top(
         }
     });
     // 3. The others, unless the body leaves' best cannot reach the page.
-    if top.is_full() && body_bound * (1.0 + BOUND_SLACK) < top.threshold() {
+    if top.is_full() && !may_reach(body_bound, top.threshold()) {
         return Ok(top.into_hits());
     }
     let mut leaves = SegmentLeaves::open(reader, words, weights)?;

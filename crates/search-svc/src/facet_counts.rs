@@ -473,8 +473,9 @@ impl Collector for FacetTopCounts {
 
     fn merge_fruits(&self, fruits: Vec<RootCounts>) -> tantivy::Result<RootCounts> {
         let mut roots = vec![Vec::new(); self.roots.len()];
-        if let [fruit] = fruits.as_slice() {
-            roots = fruit.roots.clone();
+        if fruits.len() == 1 {
+            // One segment: its counts as they are.
+            roots = fruits.into_iter().next().map(|fruit| fruit.roots).unwrap_or_default();
             roots.resize_with(self.roots.len(), Vec::new);
         } else if !fruits.is_empty() {
             for (root, merged) in roots.iter_mut().enumerate() {

@@ -24,7 +24,7 @@ use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::cancel::Cancellation;
-use crate::conjunction::{ConjunctionWord, Leaf, WordWeights, BOUND_SLACK};
+use crate::conjunction::{may_reach, ConjunctionWord, Leaf, WordWeights};
 use crate::doc_bits::DocBits;
 use crate::ranked_top::SegmentTop;
 
@@ -97,7 +97,7 @@ fn segment_top(
     weights: &WordWeights,
     top: &mut SegmentTop,
 ) -> tantivy::Result<bool> {
-    let body_bound = weights.body.max_score() + weights.body_word.max_score();
+    let body_bound = weights.body_bound();
     // 1. Headline hits with their headline scores.
     let grams = Leaf::open(reader, &word.heading, &weights.heading)?.all();
     let words = Leaf::open(reader, &word.heading_word, &weights.heading_word)?.all();
@@ -112,7 +112,7 @@ fn segment_top(
     best.sort_unstable_by_key(|hit| hit.doc);
     score_in_full(reader, word, weights, best, top)?;
     // 3. The rest whose bound reaches the page.
-    let reaches = |bound: Score, top: &SegmentTop| !top.is_full() || bound * (1.0 + BOUND_SLACK) >= top.threshold();
+    let reaches = |bound: Score, top: &SegmentTop| !top.is_full() || may_reach(bound, top.threshold());
     let mut rest: Vec<HeadlineHit> =
         rest.iter().copied().filter(|hit| reaches(hit.score() + body_bound, top)).collect();
     rest.sort_unstable_by_key(|hit| hit.doc);

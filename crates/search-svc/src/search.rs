@@ -1145,8 +1145,7 @@ mod tests {
         let words: Vec<ConjunctionWord> = ["经济", "合作"].iter().map(|gram| word_terms(&fields, gram)).collect();
         let weights: Vec<WordWeights> =
             words.iter().map(|word| WordWeights::new(&searcher, word, HEADING_BOOST).unwrap()).collect();
-        let body_bound: Score =
-            weights.iter().map(|weight| weight.body.max_score() + weight.body_word.max_score()).sum();
+        let body_bound: Score = weights.iter().map(WordWeights::body_bound).sum();
         let mut checked = 0;
         for reader in searcher.segment_readers() {
             let open = || SegmentLeaves::open(reader, &words, &weights).unwrap();
