@@ -1,5 +1,7 @@
 //! The read side: latency of the mix in-process and over gRPC, throughput
 //! with concurrent gRPC clients, and freshness (ingest commit → searchable).
+//! Over gRPC, every search is run anew (`cache-control: no-cache`), except
+//! in the one throughput phase that measures the service's result cache.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -82,7 +84,25 @@ pub async fn connect_when_ready(address: &str, patience: Duration) -> anyhow::Re
     }
 }
 
-/// Runs the mix `repeats` times over one gRPC connection.
+/// Whether a gRPC search may be answered from the service's result cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultCacheUse {
+    /// Every search is run (`cache-control: no-cache`): what a search costs.
+    SearchAnew,
+    /// The service may answer from its recent answers, as it does for any client.
+    Allowed,
+}
+
+/// `request` as sent with the cache use.
+fn with_cache_use(request: SearchRequest, cache: ResultCacheUse) -> tonic::Request<SearchRequest> {
+    let mut request = tonic::Request::new(request);
+    if cache == ResultCacheUse::SearchAnew {
+        request.metadata_mut().insert("cache-control", tonic::metadata::MetadataValue::from_static("no-cache"));
+    }
+    request
+}
+
+/// Runs the mix `repeats` times over one gRPC connection, each search run anew.
 pub async fn measure_grpc_latency(
     client: &mut SearchServiceClient<Channel>,
     mix: &[BenchQuery],
@@ -91,13 +111,13 @@ pub async fn measure_grpc_latency(
 ) -> anyhow::Result<()> {
     let requests: Vec<(QueryClass, SearchRequest)> = mix.iter().map(|q| (q.class, grpc_request(q))).collect();
     for (_, request) in &requests {
-        client.search(request.clone()).await?;
+        client.search(with_cache_use(request.clone(), ResultCacheUse::SearchAnew)).await?;
     }
     let mut samples = Vec::with_capacity(requests.len() * repeats);
     for _ in 0..repeats {
         for (class, request) in &requests {
             let started = Instant::now();
-            client.search(request.clone()).await?;
+            client.search(with_cache_use(request.clone(), ResultCacheUse::SearchAnew)).await?;
             samples.push((*class, started.elapsed()));
         }
     }
@@ -128,15 +148,21 @@ impl ServerProcess {
 /// a loop for `duration`; also records their latency percentiles and the
 /// server's CPU time per query: what each query costs the server, apart
 /// from the clients' share of the same cores (at one client it includes the
-/// hand-offs of a search spread over the segment threads).
+/// hand-offs of a search spread over the segment threads). With
+/// [`ResultCacheUse::Allowed`] the figures are named `…, result cache`: the
+/// mix repeats, so after its first pass they measure answers from the cache.
 pub async fn measure_qps(
     address: &str,
     mix: &[BenchQuery],
-    clients: usize,
+    (clients, cache): (usize, ResultCacheUse),
     duration: Duration,
     server: ServerProcess,
     report: &mut Report,
 ) -> anyhow::Result<()> {
+    let phase = match cache {
+        ResultCacheUse::SearchAnew => format!("{clients} clients"),
+        ResultCacheUse::Allowed => format!("{clients} clients, result cache"),
+    };
     let requests: Arc<Vec<SearchRequest>> = Arc::new(mix.iter().map(grpc_request).collect());
     let mut tasks = Vec::new();
     let deadline = Instant::now() + duration;
@@ -147,7 +173,7 @@ pub async fn measure_qps(
             let mut samples = Vec::new();
             let mut next = client_number;
             while Instant::now() < deadline {
-                let request = requests[next % requests.len()].clone();
+                let request = with_cache_use(requests[next % requests.len()].clone(), cache);
                 next += 1;
                 let started = Instant::now();
                 client.search(request).await?;
@@ -164,16 +190,27 @@ pub async fn measure_qps(
     }
     let elapsed = started.elapsed().max(duration);
     let latencies = Percentiles::of(&samples);
-    report.figure(&format!("gRPC QPS, {clients} clients"), samples.len() as f64 / elapsed.as_secs_f64(), "queries/s");
+    report.figure(&format!("gRPC QPS, {phase}"), samples.len() as f64 / elapsed.as_secs_f64(), "queries/s");
     if let (Some(before), Some(after)) = (cpu_before, server.cpu_seconds()) {
         if !samples.is_empty() {
             let per_query = (after - before).max(0.0) * 1000.0 / samples.len() as f64;
-            report.figure(&format!("baokan-search CPU per query, {clients} clients"), per_query, "ms");
+            report.figure(&format!("baokan-search CPU per query, {phase}"), per_query, "ms");
         }
     }
-    report.note(&format!("gRPC latency, {clients} clients"), latencies.to_string());
-    report.values.insert(format!("gRPC p99, {clients} clients"), latencies.p99.as_secs_f64() * 1000.0);
+    report.note(&format!("gRPC latency, {phase}"), latencies.to_string());
+    report.values.insert(format!("gRPC p99, {phase}"), latencies.p99.as_secs_f64() * 1000.0);
     Ok(())
+}
+
+/// The throughput phases for these client counts: each with every search
+/// run anew, then the largest with the result cache allowed.
+pub fn qps_phases(clients: &[usize]) -> Vec<(usize, ResultCacheUse)> {
+    let mut phases: Vec<(usize, ResultCacheUse)> =
+        clients.iter().map(|&clients| (clients, ResultCacheUse::SearchAnew)).collect();
+    if let Some(&largest) = clients.iter().max() {
+        phases.push((largest, ResultCacheUse::Allowed));
+    }
+    phases
 }
 
 /// A run of rare Han characters that no corpus page holds.

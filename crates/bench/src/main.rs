@@ -69,7 +69,8 @@ enum Command {
         index_dir: PathBuf,
     },
     /// Sends the mix to a running `baokan-search` (latency, then QPS per client
-    /// count), for profiling the service under load.
+    /// count, each search run anew, then the largest count with the result
+    /// cache allowed), for profiling the service under load.
     Load {
         /// The service, e.g. http://127.0.0.1:50051.
         #[arg(long)]
@@ -201,10 +202,10 @@ async fn main() -> anyhow::Result<()> {
             let mut report = baokan_bench::report::Report::default();
             let mut client = baokan_bench::latency::connect_when_ready(&address, Duration::from_secs(60)).await?;
             baokan_bench::latency::measure_grpc_latency(&mut client, &mix, repeats, &mut report).await?;
-            for clients in clients {
+            for phase in baokan_bench::latency::qps_phases(&clients) {
                 let duration = Duration::from_secs_f64(seconds);
                 let server = baokan_bench::latency::ServerProcess::Local;
-                baokan_bench::latency::measure_qps(&address, &mix, clients, duration, server, &mut report).await?;
+                baokan_bench::latency::measure_qps(&address, &mix, phase, duration, server, &mut report).await?;
             }
             print!("{report}");
         }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::latency::{
-    connect_when_ready, measure_freshness, measure_grpc_latency, measure_in_process, measure_qps, ServerProcess,
+    connect_when_ready, measure_freshness, measure_grpc_latency, measure_in_process, measure_qps, qps_phases,
+    ServerProcess,
 };
 use crate::processes::{binary, free_port, Watched};
 use crate::report::Report;
@@ -120,9 +121,9 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
         let mut client = connect_when_ready(&url, Duration::from_secs(600)).await?;
         report.figure("baokan-search start until caught up", opened.elapsed().as_secs_f64(), "s");
         measure_grpc_latency(&mut client, &mix, config.repeats, &mut report).await?;
-        for clients in &config.clients {
-            let process = server.child.id().map_or(ServerProcess::Local, ServerProcess::Pid);
-            measure_qps(&url, &mix, *clients, config.qps_duration, process, &mut report).await?;
+        let process = server.child.id().map_or(ServerProcess::Local, ServerProcess::Pid);
+        for phase in qps_phases(&config.clients) {
+            measure_qps(&url, &mix, phase, config.qps_duration, process, &mut report).await?;
         }
         measure_freshness(&pool, &mut client, config.freshness_samples, &mut report).await?;
         anyhow::Ok(())

@@ -58,6 +58,7 @@ async fn bench_at_ten_thousand_articles_produces_every_figure_and_equal_hits() {
         "gRPC QPS, 1 clients",
         "gRPC QPS, 4 clients",
         "gRPC QPS, 16 clients",
+        "gRPC QPS, 16 clients, result cache",
         "baokan-search CPU per query, 16 clients",
         "freshness p50",
         "freshness p99",

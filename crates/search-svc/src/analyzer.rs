@@ -75,7 +75,19 @@ pub fn learn_words(words: &[String]) -> Vec<String> {
         jieba.add_word(&normalized, None, Some("nr"));
         learned.push(normalized);
     }
+    if !learned.is_empty() {
+        DICTIONARY_VERSION.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
     learned
+}
+
+/// Rises each time [`learn_words`] teaches a word.
+static DICTIONARY_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The version of the taught words: queries may segment differently once
+/// it has changed.
+pub fn dictionary_version() -> u64 {
+    DICTIONARY_VERSION.load(std::sync::atomic::Ordering::Acquire)
 }
 
 /// Normalises one character: full-width ASCII to half-width, ideographic

@@ -29,6 +29,7 @@ pub mod parallel;
 pub mod proto;
 pub mod query;
 pub mod ranked_top;
+pub mod result_cache;
 pub mod schema;
 pub mod search;
 pub mod search_pool;

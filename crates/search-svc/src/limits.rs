@@ -49,6 +49,8 @@ pub struct Limits {
     pub max_response_bytes: usize,
     /// Longest time any request may run (a client's shorter deadline wins).
     pub request_timeout: Duration,
+    /// Memory for the answers of recent searches, in MiB (0: none kept).
+    pub result_cache_mib: usize,
 }
 
 /// Hard ceilings: settings above these are refused at start.
@@ -71,6 +73,7 @@ impl Default for Limits {
             max_request_bytes: 256 * 1024,
             max_response_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            result_cache_mib: 64,
         }
     }
 }
@@ -100,6 +103,7 @@ impl Limits {
         range("--search-threads", self.search_threads, 1, 1024)?;
         range("--max-request-bytes", self.max_request_bytes, 1024, 64 * 1024 * 1024)?;
         range("--max-response-bytes", self.max_response_bytes, 64 * 1024, 1024 * 1024 * 1024)?;
+        range("--result-cache-mib", self.result_cache_mib, 0, 1024 * 1024)?;
         if self.request_timeout.is_zero() {
             return Err(LimitsError("--request-timeout-secs must be positive".into()));
         }

@@ -132,6 +132,10 @@ struct LimitArgs {
     /// Longest time any request may run, in seconds (a client's shorter deadline wins).
     #[arg(long, env = "BAOKAN_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs_f64())]
     request_timeout_secs: f64,
+    /// Memory for the answers of recent searches, in MiB; a search asked
+    /// again of an unchanged index is answered from it (0: keep none).
+    #[arg(long, env = "BAOKAN_RESULT_CACHE_MIB", default_value_t = Limits::default().result_cache_mib)]
+    result_cache_mib: usize,
 }
 
 impl LimitArgs {
@@ -152,6 +156,7 @@ impl LimitArgs {
             max_request_bytes: self.max_request_bytes,
             max_response_bytes: self.max_response_bytes,
             request_timeout: Duration::from_secs_f64(self.request_timeout_secs),
+            result_cache_mib: self.result_cache_mib,
         };
         limits.validate()?;
         Ok(limits)

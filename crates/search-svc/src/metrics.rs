@@ -1,6 +1,7 @@
 //! Prometheus metrics of one running search service: gRPC request counts and
-//! latency by method and status code, and the index's state (documents,
-//! applied and latest change sequence, lag, segments). Gauges are refreshed
+//! latency by method and status code, the index's state (documents,
+//! applied and latest change sequence, lag, segments) and the result
+//! cache's hits, misses and size. Gauges are refreshed
 //! at scrape time, so they are never stale.
 
 use std::sync::atomic::Ordering;
@@ -16,6 +17,7 @@ use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 
 use crate::index::ArticleIndex;
+use crate::result_cache::ResultCache;
 use crate::sync::SyncStatus;
 
 /// Labels of a finished gRPC request.
@@ -39,6 +41,9 @@ pub struct SearchMetrics {
     caught_up: Gauge,
     segments: Gauge,
     postgres_up: Gauge,
+    results: Arc<ResultCache>,
+    cached_answers: Gauge,
+    cached_bytes: Gauge,
 }
 
 /// Bucket bounds of request latency: 100 µs doubling to about 3.3 s.
@@ -46,8 +51,9 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0001, 2.0, 16))
 }
 
-impl Default for SearchMetrics {
-    fn default() -> Self {
+impl SearchMetrics {
+    /// The metrics of a service whose recent answers `results` keeps.
+    pub fn new(results: Arc<ResultCache>) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RequestLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
@@ -76,6 +82,18 @@ impl Default for SearchMetrics {
             gauge(&mut registry, "baokan_index_caught_up", "1 once the index has caught up with PostgreSQL");
         let segments = gauge(&mut registry, "baokan_index_segments", "Segments in the search index");
         let postgres_up = gauge(&mut registry, "baokan_postgres_up", "1 when PostgreSQL answered the last scrape");
+        registry.register(
+            "baokan_result_cache_hits",
+            "Searches answered from the answers of recent searches",
+            results.hits(),
+        );
+        registry.register(
+            "baokan_result_cache_misses",
+            "Searches looked up in the result cache and run",
+            results.misses(),
+        );
+        let cached_answers = gauge(&mut registry, "baokan_result_cache_answers", "Answers kept in the result cache");
+        let cached_bytes = gauge(&mut registry, "baokan_result_cache_bytes", "Bytes the result cache's answers hold");
         SearchMetrics {
             registry,
             requests,
@@ -87,11 +105,12 @@ impl Default for SearchMetrics {
             caught_up,
             segments,
             postgres_up,
+            results,
+            cached_answers,
+            cached_bytes,
         }
     }
-}
 
-impl SearchMetrics {
     /// Records one finished request.
     pub fn observe_request(&self, method: &str, code: &str, elapsed: Duration) {
         let labels = RequestLabels { method: method.to_string(), code: code.to_string() };
@@ -123,6 +142,9 @@ impl SearchMetrics {
         self.lag.set((latest - applied).max(0));
         self.caught_up.set(i64::from(status.caught_up.load(Ordering::SeqCst)));
         self.segments.set(i64::try_from(index.segments()).unwrap_or(i64::MAX));
+        let (answers, bytes) = self.results.size();
+        self.cached_answers.set(i64::try_from(answers).unwrap_or(i64::MAX));
+        self.cached_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
         baokan_common::metrics_http::encode_registry(&self.registry)
     }
 }

@@ -27,6 +27,7 @@ use crate::metrics::{renderer, SearchMetrics};
 use crate::observe::ObserveLayer;
 use crate::proto::search_service_server::SearchServiceServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
+use crate::result_cache::{capacity_from_mib, ResultCache};
 use crate::search_pool::SearchPool;
 use crate::service::SearchServiceImpl;
 use crate::sync::{database_instance, Follower, SyncStatus};
@@ -209,7 +210,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let metrics = Arc::new(SearchMetrics::default());
+    let results = Arc::new(ResultCache::new(capacity_from_mib(config.limits.result_cache_mib)));
+    let metrics = Arc::new(SearchMetrics::new(Arc::clone(&results)));
     let metrics_addr = match config.metrics_listen {
         MetricsListen::Off => None,
         MetricsListen::On(address) => {
@@ -219,7 +221,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     };
     let limits = config.limits.clone();
     let search_threads = SearchPool::start(limits.search_threads).map_err(StartError::SearchThreads)?;
-    let service = SearchServiceImpl::new(index, pool, status, limits.clone(), search_threads);
+    let service = SearchServiceImpl::new(index, pool, status, limits.clone(), search_threads, results);
     let search_service = InterceptedService::new(
         SearchServiceServer::new(service)
             .max_decoding_message_size(limits.max_request_bytes)
@@ -243,7 +245,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let server = tokio::spawn(
         builder
             .trace_fn(
-                |request| tracing::info_span!("grpc", method = %request.uri().path(), query = Empty, hits = Empty),
+                |request| tracing::info_span!("grpc", method = %request.uri().path(), query = Empty, hits = Empty, cached = Empty),
             )
             .layer(ObserveLayer { metrics })
             .add_service(health_service)

@@ -1,6 +1,7 @@
 //! The `baokan.v1.SearchService` gRPC implementation: validates requests,
-//! runs searches on the search threads ([`crate::search_pool`]), converts
-//! domain results to proto types.
+//! answers a repeated search from the recent answers
+//! ([`crate::result_cache`]), runs the others on the search threads
+//! ([`crate::search_pool`]), converts domain results to proto types.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use crate::proto::{
     ListJumpsResponse, ListPapersRequest, ListPapersResponse, PaperSummary, ReporterRequest, ReporterResponse,
 };
 use crate::query::parse_query;
+use crate::result_cache::{cache_directives, CacheKey, ResultCache};
 use crate::search::{
     decode_page_token, execute_cancellable, page_size, FacetCounts, FacetRoot, Filter, Highlight, Hit, SearchParams,
     Sort,
@@ -51,6 +53,8 @@ pub struct SearchServiceImpl {
     pub admission: Admission,
     /// The threads that run index work.
     pub search_threads: SearchPool,
+    /// Answers of recent searches.
+    pub results: Arc<ResultCache>,
 }
 
 /// Articles read from PostgreSQL per batch of an export.
@@ -114,9 +118,10 @@ impl SearchServiceImpl {
         status: Arc<SyncStatus>,
         limits: Limits,
         search_threads: SearchPool,
+        results: Arc<ResultCache>,
     ) -> Self {
         let admission = Admission::new(&limits);
-        SearchServiceImpl { index, pool, status, limits: Arc::new(limits), admission, search_threads }
+        SearchServiceImpl { index, pool, status, limits: Arc::new(limits), admission, search_threads, results }
     }
 
     /// Runs blocking index work on the search threads. If the request is
@@ -349,24 +354,36 @@ impl SearchService for SearchServiceImpl {
 
     async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
         let _permit = self.admission.request()?;
+        let (fresh, keep) = cache_directives(request.metadata());
         let request = request.into_inner();
-        tracing::Span::current().record("query", request.query.as_str());
+        let span = tracing::Span::current();
+        span.record("query", request.query.as_str());
         let (params, generation) = self.search_params(&request).inspect_err(|e| {
             info!(error = %e, "search rejected");
         })?;
+        // The searcher is fixed here, so the answer is kept under the
+        // searcher it came from.
+        let searcher = self.index.searcher_at(generation);
+        let key = (self.results.enabled() && (keep || !fresh)).then(|| CacheKey::new(&searcher, &request));
+        if let Some(answer) = key.as_ref().filter(|_| !fresh).and_then(|key| self.results.get(key)) {
+            span.record("hits", answer.total_hits);
+            span.record("cached", true);
+            return Ok(Response::new(SearchResponse::clone(&answer)));
+        }
         let results = self
-            .on_index_cancellable(move |index, cancel| {
-                let searcher = index.searcher_at(generation);
-                execute_cancellable(&searcher, &index.fields, &params, cancel)
-            })
+            .on_index_cancellable(move |index, cancel| execute_cancellable(&searcher, &index.fields, &params, cancel))
             .await?;
-        tracing::Span::current().record("hits", results.total_hits);
-        Ok(Response::new(SearchResponse {
+        span.record("hits", results.total_hits);
+        let answer = SearchResponse {
             total_hits: results.total_hits,
             hits: results.hits.into_iter().map(hit_to_proto).collect(),
             next_page_token: results.next_page_token,
             facets: results.facets.map(facets_to_proto),
-        }))
+        };
+        if let Some(key) = key.filter(|_| keep) {
+            self.results.insert(key, Arc::new(answer.clone()));
+        }
+        Ok(Response::new(answer))
     }
 
     async fn list_papers(&self, _request: Request<ListPapersRequest>) -> Result<Response<ListPapersResponse>, Status> {

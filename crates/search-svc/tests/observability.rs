@@ -62,9 +62,58 @@ async fn metrics_count_requests_by_method_and_status_and_report_the_index() {
     assert_eq!(sample(&text, "baokan_index_caught_up"), Some(1.0));
     assert_eq!(sample(&text, "baokan_postgres_up"), Some(1.0));
 
+    // The first search of 两山 ran, the two after it were answered from the cache.
+    assert_eq!(sample(&text, "baokan_result_cache_misses_total"), Some(1.0), "{text}");
+    assert_eq!(sample(&text, "baokan_result_cache_hits_total"), Some(2.0), "{text}");
+    assert_eq!(sample(&text, "baokan_result_cache_answers"), Some(1.0), "{text}");
+    assert!(sample(&text, "baokan_result_cache_bytes").is_some_and(|bytes| bytes > 100.0), "{text}");
+
     // A change not yet applied shows as lag; nothing else answers on the port.
     let (not_found, _) = http_get(address, "/other").await;
     assert!(not_found.contains("404"), "{not_found}");
+}
+
+/// The total of `query` searched with `cache-control: <directive>`.
+async fn total_with_cache_control(h: &mut support::Harness, query: &str, directive: Option<&str>) -> u64 {
+    let mut request = tonic::Request::new(SearchRequest { query: query.into(), page_size: 10, ..Default::default() });
+    if let Some(directive) = directive {
+        request.metadata_mut().insert("cache-control", directive.parse().unwrap());
+    }
+    h.client.search(request).await.unwrap().into_inner().total_hits
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_search_is_answered_from_the_cache_until_the_index_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("1.txt");
+    std::fs::write(&first, "本报讯（记者 张三）琉璃厂的老字号又开张了。\n\n琉璃厂老字号\n").unwrap();
+    let mut h = harness_with(std::slice::from_ref(&first)).await;
+    let address = h.server.metrics_addr.expect("metrics are on");
+    let counts = || async move {
+        let (_, text) = http_get(address, "/metrics").await;
+        let read = |name: &str| sample(&text, name).unwrap_or_else(|| panic!("no {name} in {text}"));
+        (read("baokan_result_cache_hits_total"), read("baokan_result_cache_misses_total"))
+    };
+
+    assert_eq!(total_with_cache_control(&mut h, "琉璃厂", None).await, 1);
+    assert_eq!(total_with_cache_control(&mut h, "琉璃厂", None).await, 1);
+    assert_eq!(counts().await, (1.0, 1.0), "the second search came from the cache");
+    // `no-cache` searches again, as in HTTP; `no-store` leaves nothing behind.
+    assert_eq!(total_with_cache_control(&mut h, "琉璃厂", Some("no-cache")).await, 1);
+    assert_eq!(total_with_cache_control(&mut h, "潘家园", Some("no-store")).await, 0);
+    assert_eq!(counts().await, (1.0, 1.0), "neither was looked up");
+    assert_eq!(total_with_cache_control(&mut h, "潘家园", None).await, 0);
+    assert_eq!(counts().await, (1.0, 2.0), "no-store kept no answer");
+
+    // A new page changes the index: the same searches are answered anew, at once.
+    let second = dir.path().join("2.txt");
+    std::fs::write(&second, "本报讯（记者 李四）潘家园和琉璃厂都在北京。\n\n两处市场\n").unwrap();
+    baokan_ingest::run::run(&h.database.pool, std::slice::from_ref(&second), &Default::default()).await.unwrap();
+    let report = support::wait_equal(&mut h.client).await;
+    assert!(report.equal, "{report:?}");
+    assert_eq!(total_with_cache_control(&mut h, "琉璃厂", None).await, 2, "not the cached answer of the old index");
+    assert_eq!(total_with_cache_control(&mut h, "潘家园", None).await, 1);
+    h.server.stop().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,6 +155,7 @@ async fn each_request_logs_one_json_line_with_method_query_hits_status_and_laten
     }
     let hits = search(&mut client, "万步有约").await.total_hits;
     assert!(hits > 0);
+    assert_eq!(search(&mut client, "万步有约").await.total_hits, hits, "asked again: from the result cache");
     let rejected = client.search(SearchRequest { query: "\"unclosed".into(), ..Default::default() }).await;
     assert_eq!(rejected.unwrap_err().code(), tonic::Code::InvalidArgument);
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
@@ -119,13 +169,16 @@ async fn each_request_logs_one_json_line_with_method_query_hits_status_and_laten
         .collect();
     let search_lines: Vec<&serde_json::Value> =
         finished.iter().filter(|event| event["span"]["method"] == "/baokan.v1.SearchService/Search").collect();
-    assert_eq!(search_lines.len(), 2, "one line per search: {lines:#?}");
+    assert_eq!(search_lines.len(), 3, "one line per search: {lines:#?}");
     let ok = search_lines[0];
     assert_eq!(ok["span"]["query"], "万步有约");
     assert_eq!(ok["span"]["hits"], hits);
     assert_eq!(ok["fields"]["code"], "OK");
     assert!(ok["fields"]["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
-    let bad = search_lines[1];
+    assert!(ok["span"].get("cached").is_none(), "the first search ran: {ok}");
+    let again = search_lines[1];
+    assert_eq!((&again["span"]["hits"], &again["span"]["cached"]), (&ok["span"]["hits"], &serde_json::json!(true)));
+    let bad = search_lines[2];
     assert_eq!(bad["span"]["query"], "\"unclosed");
     assert_eq!(bad["fields"]["code"], "INVALID_ARGUMENT");
     assert!(
