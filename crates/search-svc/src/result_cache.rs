@@ -231,6 +231,31 @@ mod tests {
     }
 
     #[test]
+    fn a_key_changes_with_the_index_and_with_the_learned_names() {
+        let mut schema = tantivy::schema::Schema::builder();
+        let field = schema.add_text_field("text", tantivy::schema::STRING);
+        let index = tantivy::Index::create_in_ram(schema.build());
+        let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().unwrap();
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.add_document(tantivy::doc!(field => "甲")).unwrap();
+        writer.commit().unwrap();
+        reader.reload().unwrap();
+        let request = SearchRequest { query: "甲".into(), ..SearchRequest::default() };
+        let before = CacheKey::new(&reader.searcher(), &request);
+        assert_eq!(before, CacheKey::new(&reader.searcher(), &request), "same searcher, same request");
+
+        writer.add_document(tantivy::doc!(field => "乙")).unwrap();
+        writer.commit().unwrap();
+        reader.reload().unwrap();
+        let added = CacheKey::new(&reader.searcher(), &request);
+        assert_ne!(before.segments, added.segments);
+
+        let name = "缓存测试名".to_string();
+        assert_eq!(crate::analyzer::learn_words(std::slice::from_ref(&name)), [name]);
+        assert_ne!(added, CacheKey::new(&reader.searcher(), &request), "queries may segment otherwise now");
+    }
+
+    #[test]
     fn cache_control_is_read_as_in_http() {
         let mut metadata = tonic::metadata::MetadataMap::new();
         assert_eq!(cache_directives(&metadata), (false, true));
