@@ -364,7 +364,8 @@ impl SearchService for SearchServiceImpl {
         // The searcher is fixed here, so the answer is kept under the
         // searcher it came from.
         let searcher = self.index.searcher_at(generation);
-        let key = (self.results.enabled() && (keep || !fresh)).then(|| CacheKey::new(&searcher, &request));
+        // `no-store` keeps no answer, so it needs no key.
+        let key = (self.results.enabled() && keep).then(|| CacheKey::new(&searcher, &request));
         if let Some(answer) = key.as_ref().filter(|_| !fresh).and_then(|key| self.results.get(key)) {
             span.record("hits", answer.total_hits);
             span.record("cached", true);

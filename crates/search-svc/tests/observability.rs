@@ -240,8 +240,13 @@ fn bad_settings_are_refused_at_start_with_one_clear_line() {
         assert!(!lines.is_empty() && lines.len() <= 2, "one clear line, not a trace: {stderr}");
     }
     // Settings checked after parsing: exit 1, one line, before any connection.
-    let later: [BadSetting; 3] = [
+    let later: [BadSetting; 4] = [
         (&["--max-page-size", "0"], &[], "--max-page-size must be between 1 and 1000, got 0"),
+        (
+            &[],
+            &[("BAOKAN_RESULT_CACHE_MIB", "2000000")],
+            "--result-cache-mib must be between 0 and 1048576, got 2000000",
+        ),
         (&[], &[("BAOKAN_AUTH_TOKENS", "short")], "BAOKAN_AUTH_TOKENS entry 1: a token is shorter than 16 characters"),
         (&["--auth-tokens-file", "/no/such/tokens"], &[], "cannot read the token file /no/such/tokens"),
     ];
