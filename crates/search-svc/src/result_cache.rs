@@ -56,6 +56,11 @@ impl CacheKey {
     }
 }
 
+/// Bytes an entry is counted for: its key, its answer and the overhead.
+fn entry_bytes(key: &CacheKey, answer: &SearchResponse) -> usize {
+    key.bytes() + answer.encoded_len() + ENTRY_OVERHEAD_BYTES
+}
+
 /// Entries and the bytes they hold.
 struct Entries {
     answers: LruCache<CacheKey, Arc<SearchResponse>>,
@@ -108,19 +113,19 @@ impl ResultCache {
     /// Keeps `answer` under `key`, dropping the least recently used answers
     /// while over capacity. An answer too large for its share is not kept.
     pub fn insert(&self, key: CacheKey, answer: Arc<SearchResponse>) {
-        let bytes = key.bytes() + answer.encoded_len() + ENTRY_OVERHEAD_BYTES;
+        let bytes = entry_bytes(&key, &answer);
         if !self.enabled() || bytes > self.capacity_bytes / LARGEST_SHARE {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else { return };
-        let key_bytes = key.bytes();
-        if let Some(replaced) = entries.answers.put(key, answer) {
-            entries.bytes -= key_bytes + replaced.encoded_len() + ENTRY_OVERHEAD_BYTES;
+        if let Some((old_key, old_answer)) = entries.answers.push(key, answer) {
+            // The same key's earlier answer (no count limit: nothing else is pushed out).
+            entries.bytes -= entry_bytes(&old_key, &old_answer);
         }
         entries.bytes += bytes;
         while entries.bytes > self.capacity_bytes {
             let Some((old_key, old_answer)) = entries.answers.pop_lru() else { break };
-            entries.bytes -= old_key.bytes() + old_answer.encoded_len() + ENTRY_OVERHEAD_BYTES;
+            entries.bytes -= entry_bytes(&old_key, &old_answer);
         }
     }
 
