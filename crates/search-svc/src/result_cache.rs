@@ -61,9 +61,9 @@ fn entry_bytes(key: &CacheKey, answer: &SearchResponse) -> usize {
     key.bytes() + answer.encoded_len() + ENTRY_OVERHEAD_BYTES
 }
 
-/// Entries and the bytes they hold.
+/// Entries, each with the bytes it is counted for, and their sum.
 struct Entries {
-    answers: LruCache<CacheKey, Arc<SearchResponse>>,
+    answers: LruCache<CacheKey, (Arc<SearchResponse>, usize)>,
     bytes: usize,
 }
 
@@ -102,7 +102,11 @@ impl ResultCache {
         if !self.enabled() {
             return None;
         }
-        let found = self.entries.lock().ok().and_then(|mut entries| entries.answers.get(key).cloned());
+        let found = self
+            .entries
+            .lock()
+            .ok()
+            .and_then(|mut entries| entries.answers.get(key).map(|(answer, _)| Arc::clone(answer)));
         match found {
             Some(_) => self.hits.inc(),
             None => self.misses.inc(),
@@ -118,14 +122,14 @@ impl ResultCache {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else { return };
-        if let Some((old_key, old_answer)) = entries.answers.push(key, answer) {
+        if let Some((_, (_, replaced))) = entries.answers.push(key, (answer, bytes)) {
             // The same key's earlier answer (no count limit: nothing else is pushed out).
-            entries.bytes -= entry_bytes(&old_key, &old_answer);
+            entries.bytes -= replaced;
         }
         entries.bytes += bytes;
         while entries.bytes > self.capacity_bytes {
-            let Some((old_key, old_answer)) = entries.answers.pop_lru() else { break };
-            entries.bytes -= entry_bytes(&old_key, &old_answer);
+            let Some((_, (_, dropped))) = entries.answers.pop_lru() else { break };
+            entries.bytes -= dropped;
         }
     }
 
@@ -165,11 +169,6 @@ pub fn cache_directives(metadata: &tonic::metadata::MetadataMap) -> (bool, bool)
         }
     }
     (fresh, keep)
-}
-
-/// The cache size for a setting in MiB.
-pub fn capacity_from_mib(mib: usize) -> usize {
-    mib.saturating_mul(1024 * 1024)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use crate::metrics::{renderer, SearchMetrics};
 use crate::observe::ObserveLayer;
 use crate::proto::search_service_server::SearchServiceServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
-use crate::result_cache::{capacity_from_mib, ResultCache};
+use crate::result_cache::ResultCache;
 use crate::search_pool::SearchPool;
 use crate::service::SearchServiceImpl;
 use crate::sync::{database_instance, Follower, SyncStatus};
@@ -210,7 +210,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let results = Arc::new(ResultCache::new(capacity_from_mib(config.limits.result_cache_mib)));
+    let results = Arc::new(ResultCache::new(config.limits.result_cache_mib.saturating_mul(1024 * 1024)));
     let metrics = Arc::new(SearchMetrics::new(Arc::clone(&results)));
     let metrics_addr = match config.metrics_listen {
         MetricsListen::Off => None,
