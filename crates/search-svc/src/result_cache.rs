@@ -4,8 +4,11 @@
 //! the exact request, the searcher it came from (its generation, its
 //! segments and their deletes) and the version of the learned dictionary:
 //! any change to the index or to how queries are segmented gives new keys,
-//! so an answer is never served stale. The least recently used answers go
-//! first when the cache is over its size in bytes.
+//! so an answer is never served stale. The cache holds the answers of one
+//! index state at a time: the first answer kept under a new state drops the
+//! others, which no current search can reach (a page token naming an older
+//! state is answered, not kept). The least recently used answers go first
+//! when the cache is over its size in bytes.
 
 use std::sync::{Arc, Mutex};
 
@@ -25,15 +28,21 @@ const ENTRY_OVERHEAD_BYTES: usize = 160;
 /// page would push out many ordinary ones.
 const LARGEST_SHARE: usize = 8;
 
-/// What an answer depends on.
+/// The index state an answer comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CacheKey {
+struct IndexState {
     /// The searcher's generation (page tokens name it).
     generation: u64,
     /// The searcher's segments, each with the opstamp of its deletes.
     segments: Vec<(SegmentId, Option<Opstamp>)>,
     /// Version of the words taught to the analyzer.
     dictionary: u64,
+}
+
+/// What an answer depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey {
+    state: IndexState,
     /// The request as encoded on the wire.
     request: Vec<u8>,
 }
@@ -43,16 +52,18 @@ impl CacheKey {
     pub fn new(searcher: &Searcher, request: &SearchRequest) -> Self {
         let generation = searcher.generation();
         CacheKey {
-            generation: generation.generation_id(),
-            segments: generation.segments().iter().map(|(id, deletes)| (*id, *deletes)).collect(),
-            dictionary: crate::analyzer::dictionary_version(),
+            state: IndexState {
+                generation: generation.generation_id(),
+                segments: generation.segments().iter().map(|(id, deletes)| (*id, *deletes)).collect(),
+                dictionary: crate::analyzer::dictionary_version(),
+            },
             request: request.encode_to_vec(),
         }
     }
 
     /// Bytes the key holds.
     fn bytes(&self) -> usize {
-        self.request.len() + self.segments.len() * std::mem::size_of::<(SegmentId, Option<Opstamp>)>()
+        self.request.len() + self.state.segments.len() * std::mem::size_of::<(SegmentId, Option<Opstamp>)>()
     }
 }
 
@@ -61,8 +72,10 @@ fn entry_bytes(key: &CacheKey, answer: &SearchResponse) -> usize {
     key.bytes() + answer.encoded_len() + ENTRY_OVERHEAD_BYTES
 }
 
-/// Entries, each with the bytes it is counted for, and their sum.
+/// Entries of one index state, each with the bytes it is counted for, and
+/// their sum.
 struct Entries {
+    state: Option<IndexState>,
     answers: LruCache<CacheKey, (Arc<SearchResponse>, usize)>,
     bytes: usize,
 }
@@ -86,7 +99,7 @@ impl ResultCache {
     pub fn new(capacity_bytes: usize) -> Self {
         ResultCache {
             capacity_bytes,
-            entries: Mutex::new(Entries { answers: LruCache::unbounded(), bytes: 0 }),
+            entries: Mutex::new(Entries { state: None, answers: LruCache::unbounded(), bytes: 0 }),
             hits: Counter::default(),
             misses: Counter::default(),
         }
@@ -114,14 +127,22 @@ impl ResultCache {
         found
     }
 
-    /// Keeps `answer` under `key`, dropping the least recently used answers
-    /// while over capacity. An answer too large for its share is not kept.
+    /// Keeps `answer` under `key`, dropping the answers of any other index
+    /// state, then the least recently used answers while over capacity. An
+    /// answer too large for its share is not kept. Answer only from the
+    /// current index state: an older one's answer would drop the current
+    /// ones.
     pub fn insert(&self, key: CacheKey, answer: Arc<SearchResponse>) {
         let bytes = entry_bytes(&key, &answer);
         if !self.enabled() || bytes > self.capacity_bytes / LARGEST_SHARE {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else { return };
+        if entries.state.as_ref() != Some(&key.state) {
+            entries.answers.clear();
+            entries.bytes = 0;
+            entries.state = Some(key.state.clone());
+        }
         if let Some((_, (_, replaced))) = entries.answers.push(key, (answer, bytes)) {
             // The same key's earlier answer (no count limit: nothing else is pushed out).
             entries.bytes -= replaced;
@@ -177,7 +198,8 @@ mod tests {
     use crate::proto::SearchHit;
 
     fn key(request: &str) -> CacheKey {
-        CacheKey { generation: 1, segments: Vec::new(), dictionary: 0, request: request.as_bytes().to_vec() }
+        let state = IndexState { generation: 1, segments: Vec::new(), dictionary: 0 };
+        CacheKey { state, request: request.as_bytes().to_vec() }
     }
 
     fn answer(total: u64, text_bytes: usize) -> Arc<SearchResponse> {
@@ -191,9 +213,15 @@ mod tests {
         cache.insert(key("健康"), answer(7, 300));
         assert_eq!(cache.get(&key("健康")).map(|a| a.total_hits), Some(7));
         assert!(cache.get(&key("健康 ")).is_none());
-        let other_index = CacheKey { generation: 2, ..key("健康") };
+        let mut other_index = key("健康");
+        other_index.state.generation = 2;
         assert!(cache.get(&other_index).is_none(), "another searcher's generation is another key");
         assert_eq!((cache.hits().get(), cache.misses().get()), (1, 2));
+        // The first answer of the new state drops the old state's answers.
+        cache.insert(other_index.clone(), answer(8, 300));
+        assert!(cache.get(&key("健康")).is_none());
+        assert_eq!(cache.get(&other_index).map(|a| a.total_hits), Some(8));
+        assert_eq!(cache.size().0, 1);
     }
 
     #[test]
@@ -252,7 +280,7 @@ mod tests {
         writer.commit().unwrap();
         reader.reload().unwrap();
         let added = CacheKey::new(&reader.searcher(), &request);
-        assert_ne!(before.segments, added.segments);
+        assert_ne!(before.state.segments, added.state.segments);
 
         let name = "缓存测试名".to_string();
         assert_eq!(crate::analyzer::learn_words(std::slice::from_ref(&name)), [name]);

@@ -364,8 +364,11 @@ impl SearchService for SearchServiceImpl {
         // The searcher is fixed here, so the answer is kept under the
         // searcher it came from.
         let searcher = self.index.searcher_at(generation);
-        // `no-store` keeps no answer, so it needs no key.
-        let key = (self.results.enabled() && keep).then(|| CacheKey::new(&searcher, &request));
+        // `no-store` keeps no answer, so it needs no key; nor does a page of
+        // an older index state (a page token's), whose answer would drop
+        // the current state's answers.
+        let current = generation.is_none_or(|named| named == self.index.searcher().generation().generation_id());
+        let key = (self.results.enabled() && keep && current).then(|| CacheKey::new(&searcher, &request));
         if let Some(answer) = key.as_ref().filter(|_| !fresh).and_then(|key| self.results.get(key)) {
             span.record("hits", answer.total_hits);
             span.record("cached", true);
