@@ -29,7 +29,7 @@ const ENTRY_OVERHEAD_BYTES: usize = 160;
 const LARGEST_SHARE: usize = 8;
 
 /// The index state an answer comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct IndexState {
     /// The searcher's generation (page tokens name it).
     generation: u64,
@@ -40,7 +40,7 @@ struct IndexState {
 }
 
 /// What an answer depends on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheKey {
     state: IndexState,
     /// The request as encoded on the wire.
@@ -60,23 +60,18 @@ impl CacheKey {
             request: request.encode_to_vec(),
         }
     }
-
-    /// Bytes the key holds.
-    fn bytes(&self) -> usize {
-        self.request.len() + self.state.segments.len() * std::mem::size_of::<(SegmentId, Option<Opstamp>)>()
-    }
 }
 
-/// Bytes an entry is counted for: its key, its answer and the overhead.
+/// Bytes an entry is counted for: its request, its answer and the overhead.
 fn entry_bytes(key: &CacheKey, answer: &SearchResponse) -> usize {
-    key.bytes() + answer.encoded_len() + ENTRY_OVERHEAD_BYTES
+    key.request.len() + answer.encoded_len() + ENTRY_OVERHEAD_BYTES
 }
 
-/// Entries of one index state, each with the bytes it is counted for, and
-/// their sum.
+/// The answers of one index state (held once, not in every entry), by
+/// encoded request, each with the bytes it is counted for, and their sum.
 struct Entries {
     state: Option<IndexState>,
-    answers: LruCache<CacheKey, (Arc<SearchResponse>, usize)>,
+    answers: LruCache<Vec<u8>, (Arc<SearchResponse>, usize)>,
     bytes: usize,
 }
 
@@ -115,11 +110,12 @@ impl ResultCache {
         if !self.enabled() {
             return None;
         }
-        let found = self
-            .entries
-            .lock()
-            .ok()
-            .and_then(|mut entries| entries.answers.get(key).map(|(answer, _)| Arc::clone(answer)));
+        let found = self.entries.lock().ok().and_then(|mut entries| {
+            if entries.state.as_ref() != Some(&key.state) {
+                return None;
+            }
+            entries.answers.get(&key.request).map(|(answer, _)| Arc::clone(answer))
+        });
         match found {
             Some(_) => self.hits.inc(),
             None => self.misses.inc(),
@@ -143,7 +139,7 @@ impl ResultCache {
             entries.bytes = 0;
             entries.state = Some(key.state.clone());
         }
-        if let Some((_, (_, replaced))) = entries.answers.push(key, (answer, bytes)) {
+        if let Some((_, (_, replaced))) = entries.answers.push(key.request, (answer, bytes)) {
             // The same key's earlier answer (no count limit: nothing else is pushed out).
             entries.bytes -= replaced;
         }
