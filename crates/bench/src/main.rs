@@ -57,6 +57,11 @@ enum Command {
         /// Newest issue first instead of best match first.
         #[arg(long)]
         newest_first: bool,
+        /// Memory for remembered bit sets of long posting lists, in MiB, as
+        /// the service's `--word-bits-cache-mib` (0: every search decodes
+        /// its lists, as a word's first search does).
+        #[arg(long, default_value_t = baokan_search::word_bits::DEFAULT_CAPACITY_MIB)]
+        word_bits_cache_mib: usize,
     },
     /// Builds a new index from an ingested database (a kept bench database,
     /// say) and prints the index build figures, for profiling the build alone.
@@ -166,7 +171,19 @@ async fn main() -> anyhow::Result<()> {
                 out.display()
             );
         }
-        Command::Profile { index_dir, query, facets, repeats, show_hits, paper, date_from, date_to, newest_first } => {
+        Command::Profile {
+            index_dir,
+            query,
+            facets,
+            repeats,
+            show_hits,
+            paper,
+            date_from,
+            date_to,
+            newest_first,
+            word_bits_cache_mib,
+        } => {
+            baokan_search::word_bits::set_capacity(word_bits_cache_mib.saturating_mul(1024 * 1024));
             let (index, _) = baokan_search::index::ArticleIndex::open(&index_dir, None)?;
             let query = baokan_bench::mix::BenchQuery {
                 facets,

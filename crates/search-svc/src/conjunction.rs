@@ -11,7 +11,8 @@
 //! Here, per segment:
 //! 1. each word's body and headline-only postings (two disjoint lists whose
 //!    union is "in headline or body") are decoded a block at a time into bit
-//!    sets; the intersection over the words of their unions, less deleted
+//!    sets (or their bits remembered from an earlier search read, see
+//!    `word_bits.rs`); the intersection over the words of their unions, less deleted
 //!    documents (later parts of continued stories hold no word), and within the
 //!    filter's documents (matched once per segment, first: then each word
 //!    decodes only the posting blocks holding a document still in the
@@ -364,18 +365,40 @@ fn segment_hits(
             bits.add_postings(reader, term)
         }
     };
+    // A word's lists united as bits: remembered ones whenever there are
+    // (see `word_bits.rs`); without a filter, decoded whole and remembered
+    // when long; within one, only the blocks under it, as the filter is
+    // usually narrower than the word.
+    let remembered = crate::word_bits::shared();
+    let united = |terms: [&Term; 2]| -> tantivy::Result<Option<std::sync::Arc<DocBits>>> {
+        if within_filter {
+            Ok(remembered.get(reader, &terms))
+        } else {
+            remembered.union_of(reader, &terms).map(Some)
+        }
+    };
     let mut in_heading = DocBits::empty(max_doc);
     let mut either = DocBits::empty(max_doc);
     for word in words {
-        either.clear_all();
-        add(&mut either, &word.heading_only, &hits)?;
-        add(&mut either, &word.body, &hits)?;
-        hits.intersect(&either);
+        match united([&word.heading_only, &word.body])? {
+            Some(bits) => hits.intersect(&bits),
+            None => {
+                either.clear_all();
+                add(&mut either, &word.heading_only, &hits)?;
+                add(&mut either, &word.body, &hits)?;
+                hits.intersect(&either);
+            }
+        }
         if within_filter && hits.is_empty() {
             break;
         }
-        add(&mut in_heading, &word.heading, &hits)?;
-        add(&mut in_heading, &word.heading_word, &hits)?;
+        match united([&word.heading, &word.heading_word])? {
+            Some(bits) => in_heading.unite(&bits),
+            None => {
+                add(&mut in_heading, &word.heading, &hits)?;
+                add(&mut in_heading, &word.heading_word, &hits)?;
+            }
+        }
     }
     hits.remove_deleted(reader);
     Ok((hits, in_heading))

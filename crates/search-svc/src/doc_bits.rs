@@ -7,7 +7,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, SegmentReader, Term, TERMINATED};
 
 /// A bit per document of a segment.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct DocBits(Vec<u64>);
 
 impl DocBits {
@@ -123,6 +123,13 @@ impl DocBits {
     pub(crate) fn intersect(&mut self, other: &DocBits) {
         for (word, other_word) in self.0.iter_mut().zip(&other.0) {
             *word &= other_word;
+        }
+    }
+
+    /// Also sets the bits set in `other`.
+    pub(crate) fn unite(&mut self, other: &DocBits) {
+        for (word, other_word) in self.0.iter_mut().zip(&other.0) {
+            *word |= other_word;
         }
     }
 

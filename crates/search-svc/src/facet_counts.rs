@@ -756,6 +756,10 @@ mod tests {
             }
             document.add_facet(facets, Facet::from_path(["kind", ["article", "photo", "brief"][(n % 7 % 3) as usize]]));
             document.add_facet(facets, Facet::from_path(["month", &format!("m{:02}", n % 12)]));
+            // No author, one, two or three (the multi-valued layout).
+            for author in 0..(n % 4) {
+                document.add_facet(facets, Facet::from_path(["author", &format!("a{}", (n + author * 5) % 9)]));
+            }
             writer.add_document(document).unwrap();
         }
         writer.commit().unwrap();
@@ -764,9 +768,10 @@ mod tests {
         let economy = TermQuery::new(Term::from_field_text(topic, "economy"), IndexRecordOption::Basic);
         let weight = economy.weight(tantivy::query::EnableScoring::disabled_from_searcher(&searcher)).unwrap();
         let hits = DocBits::matching(reader, &*weight).unwrap();
-        let collector = FacetTopCounts::new("facets", vec!["paper", "kind", "month"]);
+        let collector = FacetTopCounts::new("facets", vec!["paper", "kind", "month", "author"]);
         let counts = collector.count_segment_hits(0, reader, &hits).unwrap();
-        for (at, root) in ["paper", "kind", "month"].iter().enumerate() {
+        assert!(counts.value_counts(3).values().sum::<u64>() > 300, "{counts:?}");
+        for (at, root) in ["paper", "kind", "month", "author"].iter().enumerate() {
             assert_eq!(counts.value_counts(at), reference(&searcher, &economy, root), "{root}");
         }
         // Each path was taken: runs and mixed words for papers, bit sets for kinds.
@@ -782,6 +787,7 @@ mod tests {
         assert!(paper.splits.iter().filter(|split| split.is_some()).count() >= 9, "{:?}", paper.splits);
         assert!(paper.splits.iter().flatten().any(|split| split.second == NO_VALUE || split.first == NO_VALUE));
         assert!(terms.tables["month"].splits.iter().all(Option::is_none));
+        assert!(terms.tables["author"].starts.is_some(), "authors are multi-valued");
     }
 
     #[test]

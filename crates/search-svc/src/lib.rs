@@ -38,3 +38,4 @@ pub mod server;
 pub mod service;
 pub mod sync;
 pub mod verify;
+pub mod word_bits;

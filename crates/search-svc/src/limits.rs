@@ -51,6 +51,9 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Memory for the answers of recent searches, in MiB (0: none kept).
     pub result_cache_mib: usize,
+    /// Memory for remembered bit sets of common words' posting lists, in
+    /// MiB (0: every search decodes its lists; see `word_bits.rs`).
+    pub word_bits_cache_mib: usize,
 }
 
 /// Hard ceilings: settings above these are refused at start.
@@ -74,6 +77,7 @@ impl Default for Limits {
             max_response_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             result_cache_mib: 64,
+            word_bits_cache_mib: crate::word_bits::DEFAULT_CAPACITY_MIB,
         }
     }
 }
@@ -104,6 +108,7 @@ impl Limits {
         range("--max-request-bytes", self.max_request_bytes, 1024, 64 * 1024 * 1024)?;
         range("--max-response-bytes", self.max_response_bytes, 64 * 1024, 1024 * 1024 * 1024)?;
         range("--result-cache-mib", self.result_cache_mib, 0, 1024 * 1024)?;
+        range("--word-bits-cache-mib", self.word_bits_cache_mib, 0, 1024 * 1024)?;
         if self.request_timeout.is_zero() {
             return Err(LimitsError("--request-timeout-secs must be positive".into()));
         }

@@ -136,6 +136,11 @@ struct LimitArgs {
     /// again of an unchanged index is answered from it (0: keep none).
     #[arg(long, env = "BAOKAN_RESULT_CACHE_MIB", default_value_t = Limits::default().result_cache_mib)]
     result_cache_mib: usize,
+    /// Memory for the bit sets of common words' posting lists, in MiB: a
+    /// word's lists decoded by one search are read from it by the next
+    /// that needs them (0: keep none).
+    #[arg(long, env = "BAOKAN_WORD_BITS_CACHE_MIB", default_value_t = Limits::default().word_bits_cache_mib)]
+    word_bits_cache_mib: usize,
 }
 
 impl LimitArgs {
@@ -157,6 +162,7 @@ impl LimitArgs {
             max_response_bytes: self.max_response_bytes,
             request_timeout: Duration::from_secs_f64(self.request_timeout_secs),
             result_cache_mib: self.result_cache_mib,
+            word_bits_cache_mib: self.word_bits_cache_mib,
         };
         limits.validate()?;
         Ok(limits)

@@ -164,7 +164,7 @@ pub fn count_word(searcher: &Searcher, word: &ConjunctionWord, cancel: &Cancella
 }
 
 /// [`count_word`], with facet counts of the same hits: per segment, both
-/// posting lists decoded into a bit set, the deleted documents cleared, and
+/// posting lists decoded into a bit set (or remembered: `word_bits.rs`), the deleted documents cleared, and
 /// the facets counted from the bits (no query walked).
 pub fn count_word_and_facets(
     searcher: &Searcher,
@@ -176,10 +176,15 @@ pub fn count_word_and_facets(
     let per_segment = crate::parallel::executor().map(
         |(ordinal, reader): (usize, &SegmentReader)| {
             cancel.check()?;
-            let mut bits = DocBits::empty(reader.max_doc());
-            bits.add_postings(reader, &word.body)?;
-            bits.add_postings(reader, &word.heading_only)?;
-            bits.remove_deleted(reader);
+            let united = crate::word_bits::shared().union_of(reader, &[&word.heading_only, &word.body])?;
+            let bits = match reader.alive_bitset() {
+                None => united,
+                Some(_) => {
+                    let mut alive = DocBits::clone(&united);
+                    alive.remove_deleted(reader);
+                    std::sync::Arc::new(alive)
+                }
+            };
             Ok((bits.len(), facets.count_segment_hits(ordinal as SegmentOrdinal, reader, &bits)?))
         },
         segments,

@@ -1237,6 +1237,15 @@ mod tests {
         assert!(compared > 1000, "{compared} hits compared");
         assert!(filtered_hits > 500, "{filtered_hits} filtered hits compared");
         assert_eq!(facets_compared, 7 + 4 * 4);
+        // The words' lists were decoded once, by the first unfiltered case,
+        // and remembered: the later and the filtered cases (compared above)
+        // started from the remembered bits.
+        let words = gram_conjunction(&fields, &relevance_params("经济 合作", 10, 0, Vec::new())).unwrap();
+        for reader in searcher.segment_readers() {
+            for word in &words {
+                assert!(crate::word_bits::shared().get(reader, &[&word.heading_only, &word.body]).is_some());
+            }
+        }
         // Not conjunctions of single-gram words: phrases, one character, fields, filters.
         for text in ["经济", "经济 OR 合作", "\"经济合作\" 改革", "经 合作", "title:经济 合作", "经济 -合作"]
         {
@@ -1396,7 +1405,10 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let cancel = Cancellation::new();
         let facets = vec![FacetRoot::Author, FacetRoot::Paper];
-        for text in ["经济", "合作", "农村", "创新", "济南", "报道"] {
+        // Twice each: decoded, then from the remembered bits (`word_bits.rs`),
+        // in segments with and without deletes.
+        let words = ["经济", "合作", "农村", "创新", "济南", "报道"];
+        for text in words.into_iter().chain(words) {
             let params = relevance_params(text, 10, 0, facets.clone());
             assert!(single_gram_disjunction(&fields, &params).is_some(), "{text}");
             let results = execute(&searcher, &fields, &params).unwrap();

@@ -211,6 +211,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let results = Arc::new(ResultCache::new(config.limits.result_cache_mib.saturating_mul(1024 * 1024)));
+    crate::word_bits::set_capacity(config.limits.word_bits_cache_mib.saturating_mul(1024 * 1024));
     let metrics = Arc::new(SearchMetrics::new(Arc::clone(&results)));
     let metrics_addr = match config.metrics_listen {
         MetricsListen::Off => None,
