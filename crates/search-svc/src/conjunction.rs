@@ -366,37 +366,40 @@ fn segment_hits(
         }
     };
     // A word's lists united as bits: remembered ones whenever there are
-    // (see `word_bits.rs`); without a filter, decoded whole and remembered
-    // when long; within one, only the blocks under it, as the filter is
-    // usually narrower than the word.
+    // (see `word_bits.rs`); without a filter, decoded whole (remembered when
+    // long); within one, only the blocks under it, as the filter is usually
+    // narrower than the word.
     let remembered = crate::word_bits::shared();
-    let united = |terms: [&Term; 2]| -> tantivy::Result<Option<std::sync::Arc<DocBits>>> {
-        if within_filter {
-            Ok(remembered.get(reader, &terms))
-        } else {
-            remembered.union_of(reader, &terms).map(Some)
-        }
-    };
     let mut in_heading = DocBits::empty(max_doc);
     let mut either = DocBits::empty(max_doc);
     for word in words {
-        match united([&word.heading_only, &word.body])? {
+        let lists = [&word.heading_only, &word.body];
+        match remembered.get(reader, &lists) {
             Some(bits) => hits.intersect(&bits),
             None => {
-                either.clear_all();
-                add(&mut either, &word.heading_only, &hits)?;
-                add(&mut either, &word.body, &hits)?;
+                if within_filter {
+                    either.clear_all();
+                    add(&mut either, &word.heading_only, &hits)?;
+                    add(&mut either, &word.body, &hits)?;
+                } else {
+                    remembered.decode_into(reader, &lists, &mut either)?;
+                }
                 hits.intersect(&either);
             }
         }
         if within_filter && hits.is_empty() {
             break;
         }
-        match united([&word.heading, &word.heading_word])? {
+        let lists = [&word.heading, &word.heading_word];
+        match remembered.get(reader, &lists) {
             Some(bits) => in_heading.unite(&bits),
-            None => {
+            None if within_filter => {
                 add(&mut in_heading, &word.heading, &hits)?;
                 add(&mut in_heading, &word.heading_word, &hits)?;
+            }
+            None => {
+                remembered.decode_into(reader, &lists, &mut either)?;
+                in_heading.unite(&either);
             }
         }
     }

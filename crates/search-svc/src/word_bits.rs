@@ -110,35 +110,57 @@ impl WordBits {
     /// ones included): the remembered bits, or decoded now and remembered
     /// when long enough (see module docs).
     pub(crate) fn union_of(&self, reader: &SegmentReader, terms: &[&Term]) -> tantivy::Result<Arc<DocBits>> {
-        let key = key_of(reader.segment_id(), terms);
-        if let Some(bits) = self.entries.lock().ok().and_then(|mut entries| entries.lru.get(&key).map(Arc::clone)) {
+        if let Some(bits) = self.get(reader, terms) {
             return Ok(bits);
         }
-        let max_doc = reader.max_doc();
-        let mut bits = DocBits::empty(max_doc);
-        for term in terms {
-            bits.add_postings(reader, term)?;
-        }
+        let mut bits = DocBits::empty(reader.max_doc());
+        let long = decode(reader, terms, &mut bits)?;
         let bits = Arc::new(bits);
-        if bits.len() >= (max_doc / REMEMBER_FROM_ONE_IN).max(1) {
-            self.remember(key, &bits);
+        if long {
+            self.remember(key_of(reader.segment_id(), terms), Arc::clone(&bits));
         }
         Ok(bits)
     }
 
-    fn remember(&self, key: Key, bits: &Arc<DocBits>) {
+    /// Makes `bits` (of the segment's size) the documents of `terms`'
+    /// postings, decoded now, and remembers a copy when the union is long
+    /// enough: for a search that keeps a bit set to decode into, so a word
+    /// whose lists are short costs no new bit set.
+    pub(crate) fn decode_into(
+        &self,
+        reader: &SegmentReader,
+        terms: &[&Term],
+        bits: &mut DocBits,
+    ) -> tantivy::Result<()> {
+        if decode(reader, terms, bits)? {
+            self.remember(key_of(reader.segment_id(), terms), Arc::new(bits.clone()));
+        }
+        Ok(())
+    }
+
+    fn remember(&self, key: Key, bits: Arc<DocBits>) {
         let Ok(mut entries) = self.entries.lock() else { return };
-        let size = entry_bytes(&key, bits);
+        let size = entry_bytes(&key, &bits);
         if size > entries.capacity {
             return;
         }
-        if let Some(replaced) = entries.lru.put(key.clone(), Arc::clone(bits)) {
+        if let Some(replaced) = entries.lru.put(key.clone(), bits) {
             entries.bytes = entries.bytes.saturating_sub(entry_bytes(&key, &replaced));
         }
         entries.bytes += size;
         let capacity = entries.capacity;
         entries.evict_to(capacity);
     }
+}
+
+/// Makes `bits` (of the segment's size) the documents of `terms`'
+/// postings; true when they are enough to be remembered (see module docs).
+fn decode(reader: &SegmentReader, terms: &[&Term], bits: &mut DocBits) -> tantivy::Result<bool> {
+    bits.clear_all();
+    for term in terms {
+        bits.add_postings(reader, term)?;
+    }
+    Ok(bits.len() >= (reader.max_doc() / REMEMBER_FROM_ONE_IN).max(1))
 }
 
 /// The unions every search shares, bounded by [`set_capacity`].
@@ -206,6 +228,13 @@ mod tests {
         assert!(remembered.get(reader, &[&common, &other]).is_some());
         assert!(remembered.get(reader, &[&common]).is_none(), "another set of terms is another union");
         assert!(remembered.bytes() > 0);
+
+        // Decoding into a search's own bit set clears it first, and keeps a copy.
+        let fresh = WordBits::new(1 << 20);
+        let mut bits = DocBits::full(reader.max_doc());
+        fresh.decode_into(reader, &[&common, &other], &mut bits).unwrap();
+        assert_eq!(docs(&bits), expected);
+        assert_eq!(docs(&fresh.get(reader, &[&other, &common]).unwrap()), expected);
     }
 
     #[test]
