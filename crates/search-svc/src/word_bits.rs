@@ -11,8 +11,8 @@
 //! microseconds for a segment of half a million articles).
 //!
 //! Only unions holding at least one document in [`REMEMBER_FROM_ONE_IN`]
-//! of the segment are kept: a short list decodes in less time than a bit
-//! set takes to copy, and is not worth its memory. The bits are the
+//! of the segment are kept: a short list decodes about as fast as a kept
+//! bit set is intersected, and is not worth its memory. The bits are the
 //! postings as written; deleted documents are cleared by the caller, as
 //! with freshly decoded bits. Memory is bounded (`--word-bits-cache-mib`),
 //! least recently used first out; segments merged away are never asked
@@ -26,8 +26,9 @@ use tantivy::{SegmentReader, Term};
 
 use crate::doc_bits::DocBits;
 
-/// Default memory for remembered bit sets: about a thousand common words'
-/// lists at a million articles (two segments of 62 KiB bit sets).
+/// Default memory for remembered bit sets: 500 common words or more at a
+/// million articles (a word's "in headline or body" and "in headline"
+/// unions, at most 62 KiB each in each of two segments).
 pub const DEFAULT_CAPACITY_MIB: usize = 128;
 
 /// A union is kept when it holds at least one document in this many of
