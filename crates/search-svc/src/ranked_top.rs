@@ -164,8 +164,9 @@ pub fn count_word(searcher: &Searcher, word: &ConjunctionWord, cancel: &Cancella
 }
 
 /// [`count_word`], with facet counts of the same hits: per segment, both
-/// posting lists decoded into a bit set (or remembered: `word_bits.rs`), the deleted documents cleared, and
-/// the facets counted from the bits (no query walked).
+/// posting lists decoded into a bit set (or remembered: `word_bits.rs`),
+/// the deleted documents cleared (in a copy of remembered bits), and the
+/// facets counted from the bits (no query walked).
 pub fn count_word_and_facets(
     searcher: &Searcher,
     word: &ConjunctionWord,
@@ -177,15 +178,17 @@ pub fn count_word_and_facets(
         |(ordinal, reader): (usize, &SegmentReader)| {
             cancel.check()?;
             let united = crate::word_bits::shared().union_of(reader, &[&word.heading_only, &word.body])?;
-            let bits = match reader.alive_bitset() {
-                None => united,
+            let alive;
+            let bits: &DocBits = match reader.alive_bitset() {
+                None => &united,
                 Some(_) => {
-                    let mut alive = DocBits::clone(&united);
-                    alive.remove_deleted(reader);
-                    std::sync::Arc::new(alive)
+                    let mut copy = DocBits::clone(&united);
+                    copy.remove_deleted(reader);
+                    alive = copy;
+                    &alive
                 }
             };
-            Ok((bits.len(), facets.count_segment_hits(ordinal as SegmentOrdinal, reader, &bits)?))
+            Ok((bits.len(), facets.count_segment_hits(ordinal as SegmentOrdinal, reader, bits)?))
         },
         segments,
     )?;
