@@ -348,8 +348,22 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     clauses.extend(filter_clauses(fields, &params.filter));
     // Later parts of a continued story are found through their first part.
     clauses.push((Occur::MustNot, Box::new(later_parts(fields))));
-    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
-    Ok(BuiltQuery { matching: Box::new(BooleanQuery::new(clauses)), body_highlight, heading_highlight })
+    let matching = ranked_by(Box::new(BooleanQuery::new(clauses)), ranking);
+    Ok(BuiltQuery { matching, body_highlight, heading_highlight })
+}
+
+/// `matching`, scored also by each of `ranking` that a hit matches.
+///
+/// Each ranking query is its own optional clause around the matching query,
+/// so that it is sought to each hit on its own list. As one union of
+/// optional clauses (tantivy's `Should`s beside the `Must`), every seek
+/// scored all the ranking words' postings in a window of 4,096 documents
+/// around the hit: for a phrase of rare grams holding common words, three
+/// quarters of its time at a million articles. The score is the same sum.
+fn ranked_by(matching: Box<dyn Query>, ranking: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    ranking.into_iter().fold(matching, |matching, ranked| {
+        Box::new(BooleanQuery::new(vec![(Occur::Must, matching), (Occur::Should, ranked)]))
+    })
 }
 
 /// Later parts of continued stories (never hits of their own): one posting list.
@@ -1135,6 +1149,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn ranking_words_sought_one_by_one_score_as_one_union_of_them() {
+        let (index, fields) = conjunction_index();
+        let searcher = index.reader().unwrap().searcher();
+        let cancel = Cancellation::default();
+        let mut compared = 0;
+        for text in [
+            "\"经济合作\"",
+            "经济合作",
+            "农村改革发展",
+            "\"济南\" 创新",
+            "技术 OR 已经",
+            "改革 -合作",
+            "title:农村改革",
+        ] {
+            let params = relevance_params(text, 50, 0, Vec::new());
+            let (mut body, mut heading, mut ranking) = (Vec::new(), Vec::new(), Vec::new());
+            let core = node_query(&fields, &params.query, &mut body, &mut heading, &mut ranking).unwrap();
+            assert!(!ranking.is_empty(), "{text}");
+            // tantivy's union of optional clauses beside the matching query.
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, core)];
+            clauses.push((Occur::MustNot, Box::new(later_parts(&fields))));
+            clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+            let union = BooleanQuery::new(clauses);
+            let built = build_query(&fields, &params).unwrap();
+            let top = || TopDocs::with_limit(50);
+            let (hits, total, _) = collect(&searcher, &*built.matching, top(), &[], &cancel).unwrap();
+            let (expected, expected_total, _) = collect(&searcher, &union, top(), &[], &cancel).unwrap();
+            assert_eq!(total, expected_total, "{text}");
+            assert!(total > 0, "{text}");
+            assert_same_ranking(&hits, &expected, text);
+            compared += hits.len();
+        }
+        assert!(compared > 150, "{compared} hits compared");
     }
 
     #[test]
