@@ -27,7 +27,9 @@
 //! remembered once as a table ([`RootOrdinals`], 4 bytes a value; one slot
 //! per document for roots with at most one value, such as paper or month),
 //! and a search counts only the roots it asks for: counting a hit is one
-//! slice read per root.
+//! slice read per root. A hit of a multi-valued root (authors: none, one or
+//! two in most articles) adds to its first two slots without a branch on
+//! how many it has, as a loop over its values mispredicted on most hits.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -163,6 +165,9 @@ impl RootOrdinals {
                     let slots = starts.windows(2).map(|w| if w[1] > w[0] { ords[w[0] as usize] } else { NO_VALUE });
                     RootOrdinals::single_valued(slots.collect())
                 } else {
+                    // Two slots past the end, so every document's first two
+                    // slots can be read (see `count_multi_valued`).
+                    ords.extend([0; 2]);
                     ords.shrink_to_fit();
                     RootOrdinals {
                         starts: Some(starts),
@@ -210,8 +215,8 @@ impl RootOrdinals {
 
     /// Adds one to the count of each value of each document in `docs`.
     fn count_all(&self, docs: &DocBits, counts: &mut [u32]) {
-        if self.starts.is_some() {
-            docs.for_each_doc(|doc| self.count(doc, counts));
+        if let Some(starts) = &self.starts {
+            docs.for_each_doc(|doc| self.count_multi_valued(starts, doc, counts));
             return;
         }
         if let Some(value_bits) = &self.value_bits {
@@ -250,6 +255,35 @@ impl RootOrdinals {
         }
     }
 
+    /// Adds one to the count of each value of a document of a multi-valued
+    /// root, without a branch on how many it has (none, one or two, in
+    /// proportions no branch predictor guesses: a loop over each hit's
+    /// values cost a misprediction on most hits). Its first two slots are
+    /// always read, and each adds one only if it is the document's; the
+    /// slots of a document with fewer values belong to the next document
+    /// (or are the padding after the last), and get zero added.
+    #[inline]
+    fn count_multi_valued(&self, starts: &[u32], doc: DocId, counts: &mut [u32]) {
+        let doc = doc as usize;
+        let (Some(&from), Some(&to)) = (starts.get(doc), starts.get(doc + 1)) else { return };
+        let values = to.saturating_sub(from);
+        let from = from as usize;
+        let (Some(&first), Some(&second)) = (self.ords.get(from), self.ords.get(from + 1)) else { return };
+        if let Some(slot) = counts.get_mut(first as usize) {
+            *slot += u32::from(values >= 1);
+        }
+        if let Some(slot) = counts.get_mut(second as usize) {
+            *slot += u32::from(values >= 2);
+        }
+        if values > 2 {
+            for &ord in self.ords.get(from + 2..to as usize).unwrap_or_default() {
+                if let Some(slot) = counts.get_mut(ord as usize) {
+                    *slot += 1;
+                }
+            }
+        }
+    }
+
     /// Adds one to the count of each of the document's values.
     #[inline]
     fn count(&self, doc: DocId, counts: &mut [u32]) {
@@ -260,14 +294,7 @@ impl RootOrdinals {
                     *slot += 1;
                 }
             }
-            Some(starts) => {
-                let (Some(&from), Some(&to)) = (starts.get(doc), starts.get(doc + 1)) else { return };
-                for &ord in self.ords.get(from as usize..to as usize).unwrap_or_default() {
-                    if let Some(slot) = counts.get_mut(ord as usize) {
-                        *slot += 1;
-                    }
-                }
-            }
+            Some(starts) => self.count_multi_valued(starts, doc as DocId, counts),
         }
     }
 }
