@@ -185,16 +185,36 @@ pub(crate) struct Leaf {
 }
 
 impl Leaf {
-    /// Every (document, score) of the term, in ascending order.
-    pub(crate) fn all(mut self) -> Vec<(DocId, Score)> {
-        let Some(postings) = self.postings.as_mut() else { return Vec::new() };
-        let mut all = Vec::with_capacity(postings.doc_freq() as usize);
-        let mut doc = postings.doc();
-        while doc != tantivy::TERMINATED {
-            all.push((doc, self.weight.score(self.fieldnorms.fieldnorm_id(doc), postings.term_freq())));
-            doc = postings.advance();
+    /// Every (document, score) of `term` in the segment, in ascending
+    /// order, read a block of 128 postings at a time (a posting at a time,
+    /// `SegmentPostings::advance` checked for the block's end at each).
+    pub(crate) fn all(
+        reader: &SegmentReader,
+        term: &Term,
+        weight: &Bm25Weight,
+    ) -> tantivy::Result<Vec<(DocId, Score)>> {
+        let inverted = reader.inverted_index(term.field())?;
+        let Some(mut block) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs)? else {
+            return Ok(Vec::new());
+        };
+        let fieldnorms = reader
+            .fieldnorms_readers()
+            .get_field(term.field())?
+            .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+        let mut all = Vec::with_capacity(block.doc_freq() as usize);
+        loop {
+            let docs = block.docs();
+            if docs.is_empty() {
+                break;
+            }
+            let scored = docs
+                .iter()
+                .zip(block.freqs())
+                .map(|(&doc, &freq)| (doc, weight.score(fieldnorms.fieldnorm_id(doc), freq)));
+            all.extend(scored);
+            block.advance();
         }
-        all
+        Ok(all)
     }
 
     pub(crate) fn open(reader: &SegmentReader, term: &Term, weight: &Bm25Weight) -> tantivy::Result<Leaf> {

@@ -99,8 +99,8 @@ fn segment_top(
 ) -> tantivy::Result<bool> {
     let body_bound = weights.body_bound();
     // 1. Headline hits with their headline scores.
-    let grams = Leaf::open(reader, &word.heading, &weights.heading)?.all();
-    let words = Leaf::open(reader, &word.heading_word, &weights.heading_word)?.all();
+    let grams = Leaf::all(reader, &word.heading, &weights.heading)?;
+    let words = Leaf::all(reader, &word.heading_word, &weights.heading_word)?;
     let mut hits = merge(&grams, &words);
     hits.retain(|hit| !top.skips(hit.doc));
     // 2. The best headline scores first.
