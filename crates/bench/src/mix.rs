@@ -77,10 +77,13 @@ fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 }
 
 /// Phrases: a six-character run of Han characters from bodies at fixed places, split in two.
+/// The bodies are picked by their page's content hash and place on the page,
+/// which the corpus fixes (article ids follow the order of the ingest, which
+/// varies from run to run).
 async fn phrases(pool: &PgPool) -> Result<Vec<(String, String)>, sqlx::Error> {
     let bodies: Vec<String> = sqlx::query_scalar(
-        "SELECT array_to_string(paragraphs, '') FROM articles
-         WHERE kind = 'article' ORDER BY md5(id::text) LIMIT 40",
+        "SELECT array_to_string(a.paragraphs, '') FROM articles a JOIN pages p ON p.id = a.page_id
+         WHERE a.kind = 'article' ORDER BY md5(p.content_hash || '#' || a.ordinal) LIMIT 40",
     )
     .fetch_all(pool)
     .await?;

@@ -186,8 +186,9 @@ pub(crate) struct Leaf {
 
 impl Leaf {
     /// Every (document, score) of `term` in the segment, in ascending
-    /// order, read a block of 128 postings at a time (a posting at a time,
-    /// `SegmentPostings::advance` checked for the block's end at each).
+    /// order, read a block of 128 postings at a time (rather than a posting
+    /// at a time through `SegmentPostings::advance`, which checks for the
+    /// block's end at each).
     pub(crate) fn all(
         reader: &SegmentReader,
         term: &Term,
