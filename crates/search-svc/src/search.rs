@@ -352,18 +352,33 @@ fn build_query(fields: &IndexFields, params: &SearchParams) -> Result<BuiltQuery
     Ok(BuiltQuery { matching, body_highlight, heading_highlight })
 }
 
+/// Most levels of optional clauses [`ranked_by`] nests around the matching
+/// query: a long query's ranking words share levels, so that a query of
+/// hundreds of words does not nest hundreds of scorers deep.
+const RANKING_LEVELS: usize = 16;
+
 /// `matching`, scored also by each of `ranking` that a hit matches.
 ///
-/// Each ranking query is its own optional clause around the matching query,
-/// so that it is sought to each hit on its own list. As one union of
-/// optional clauses (tantivy's `Should`s beside the `Must`), every seek
-/// scored all the ranking words' postings in a window of 4,096 documents
-/// around the hit: for a phrase of rare grams holding common words, three
-/// quarters of its time at a million articles. The score is the same sum.
+/// Each ranking query is its own optional clause around the matching query
+/// (up to [`RANKING_LEVELS`]; beyond, they share levels evenly), so that it
+/// is sought to each hit on its own list. As one union of optional clauses
+/// (tantivy's `Should`s beside the `Must`), every seek scored all the
+/// ranking words' postings in a window of 4,096 documents around the hit:
+/// for a phrase of rare grams holding common words, three quarters of its
+/// time at a million articles. The score is the same sum.
 fn ranked_by(matching: Box<dyn Query>, ranking: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    ranking.into_iter().fold(matching, |matching, ranked| {
-        Box::new(BooleanQuery::new(vec![(Occur::Must, matching), (Occur::Should, ranked)]))
-    })
+    let per_level = ranking.len().div_ceil(RANKING_LEVELS).max(1);
+    let mut ranking = ranking.into_iter().peekable();
+    let mut matching = matching;
+    while ranking.peek().is_some() {
+        let mut level: Vec<Box<dyn Query>> = ranking.by_ref().take(per_level).collect();
+        let ranked: Box<dyn Query> = match level.len() {
+            1 => level.remove(0),
+            _ => Box::new(BooleanQuery::new(level.into_iter().map(|q| (Occur::Should, q)).collect())),
+        };
+        matching = Box::new(BooleanQuery::new(vec![(Occur::Must, matching), (Occur::Should, ranked)]));
+    }
+    matching
 }
 
 /// Later parts of continued stories (never hits of their own): one posting list.
@@ -1165,6 +1180,8 @@ mod tests {
             "技术 OR 已经",
             "改革 -合作",
             "title:农村改革",
+            // 18 ranking words: two to a level.
+            "经济 OR 合作 OR 农村 OR 改革 OR 发展 OR 技术 OR 创新 OR 已经 OR 济南",
         ] {
             let params = relevance_params(text, 50, 0, Vec::new());
             let (mut body, mut heading, mut ranking) = (Vec::new(), Vec::new(), Vec::new());
