@@ -86,9 +86,7 @@ mod tests {
             let bits = table.days_within(from, to);
             let expected: Vec<DocId> =
                 (0..1_000u32).filter(|doc| (from..=to).contains(&i64::from(days[*doc as usize]))).collect();
-            let mut found = Vec::new();
-            bits.for_each_doc(|doc| found.push(doc));
-            assert_eq!(found, expected, "{from}..={to}");
+            assert_eq!(bits.docs(), expected, "{from}..={to}");
         }
     }
 }

@@ -181,6 +181,14 @@ impl DocBits {
         }
     }
 
+    /// Every document whose bit is set, in ascending order (for tests).
+    #[cfg(test)]
+    pub(crate) fn docs(&self) -> Vec<DocId> {
+        let mut docs = Vec::new();
+        self.for_each_doc(|doc| docs.push(doc));
+        docs
+    }
+
     /// Calls `visit` with every document whose bit is set here and whose
     /// bit in `other` is `in_other`, in ascending order.
     pub(crate) fn for_each(&self, other: &DocBits, in_other: bool, mut visit: impl FnMut(DocId)) {
@@ -218,12 +226,6 @@ mod tests {
         (index, field)
     }
 
-    fn docs_of(bits: &DocBits) -> Vec<DocId> {
-        let mut docs = Vec::new();
-        bits.for_each_doc(|doc| docs.push(doc));
-        docs
-    }
-
     #[test]
     fn postings_within_a_filter_are_the_filtered_postings_across_many_blocks() {
         // 5,000 documents: `third` spans 14 posting blocks of 128.
@@ -240,14 +242,14 @@ mod tests {
         let mut found = DocBits::empty(reader.max_doc());
         found.add_postings_within(reader, &third, &within).unwrap();
         found.intersect(&within);
-        assert_eq!(docs_of(&found), [0, 384, 2_001, 4_998]);
+        assert_eq!(found.docs(), [0, 384, 2_001, 4_998]);
         // A filter of every document reads the whole list; an empty one none of it.
         let mut everything = DocBits::empty(reader.max_doc());
         everything.add_postings_within(reader, &third, &DocBits::full(reader.max_doc())).unwrap();
         let mut whole = DocBits::empty(reader.max_doc());
         whole.add_postings(reader, &third).unwrap();
-        assert_eq!(docs_of(&everything), docs_of(&whole));
-        assert_eq!(docs_of(&whole).len(), 1_667);
+        assert_eq!(everything.docs(), whole.docs());
+        assert_eq!(whole.docs().len(), 1_667);
         let mut none = DocBits::empty(reader.max_doc());
         none.add_postings_within(reader, &third, &DocBits::empty(reader.max_doc())).unwrap();
         assert!(none.is_empty());

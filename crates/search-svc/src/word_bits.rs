@@ -208,12 +208,6 @@ mod tests {
         (index, field)
     }
 
-    fn docs(bits: &DocBits) -> Vec<u32> {
-        let mut docs = Vec::new();
-        bits.for_each_doc(|doc| docs.push(doc));
-        docs
-    }
-
     #[test]
     fn a_long_union_is_decoded_once_and_equals_its_postings_whatever_the_term_order() {
         let (index, field) = segment();
@@ -223,7 +217,7 @@ mod tests {
         let remembered = WordBits::new(1 << 20);
         let first = remembered.union_of(reader, &[&common, &other]).unwrap();
         let expected: Vec<u32> = (0..1000).filter(|i| i % 3 == 0 || i % 5 == 0).collect();
-        assert_eq!(docs(&first), expected);
+        assert_eq!(first.docs(), expected);
         let again = remembered.union_of(reader, &[&other, &common]).unwrap();
         assert!(Arc::ptr_eq(&first, &again), "the second search reads the remembered bits");
         assert!(remembered.get(reader, &[&common, &other]).is_some());
@@ -234,8 +228,8 @@ mod tests {
         let fresh = WordBits::new(1 << 20);
         let mut bits = DocBits::full(reader.max_doc());
         fresh.decode_into(reader, &[&common, &other], &mut bits).unwrap();
-        assert_eq!(docs(&bits), expected);
-        assert_eq!(docs(&fresh.get(reader, &[&other, &common]).unwrap()), expected);
+        assert_eq!(bits.docs(), expected);
+        assert_eq!(fresh.get(reader, &[&other, &common]).unwrap().docs(), expected);
     }
 
     #[test]
@@ -245,7 +239,7 @@ mod tests {
         let reader = searcher.segment_reader(0);
         let rare = Term::from_field_text(field, "rare");
         let remembered = WordBits::new(1 << 20);
-        assert_eq!(docs(&remembered.union_of(reader, &[&rare]).unwrap()), [0]);
+        assert_eq!(remembered.union_of(reader, &[&rare]).unwrap().docs(), [0]);
         assert!(remembered.get(reader, &[&rare]).is_none());
         assert_eq!(remembered.bytes(), 0);
     }
