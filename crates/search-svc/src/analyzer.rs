@@ -131,38 +131,72 @@ struct Unit {
     to: usize,
 }
 
+/// One gram of [`walk_grams`]: two Han characters, a Han character with no
+/// Han character after it, or a Latin/digit word (normalised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gram<'a> {
+    Pair(char, char),
+    Single(char),
+    Word(&'a str),
+}
+
+impl<'a> Gram<'a> {
+    /// The gram's text: a word's own, a Han gram's written into `buffer`.
+    pub fn text<'s>(self, buffer: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        match self {
+            Gram::Pair(first, second) => {
+                buffer.clear();
+                buffer.push(first);
+                buffer.push(second);
+                buffer
+            }
+            Gram::Single(single) => {
+                buffer.clear();
+                buffer.push(single);
+                buffer
+            }
+            Gram::Word(word) => word,
+        }
+    }
+}
+
+/// Whether a normalised character that is not Han belongs to a Latin/digit
+/// word: `char::is_alphanumeric`, answered without its Unicode tables for
+/// the punctuation of Chinese text (`“”…—` and `。、「」《》`), which
+/// otherwise costs a table search per mark.
+fn is_word_char(c: char) -> bool {
+    match c {
+        '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}' | '\u{3030}' => false,
+        c => c.is_alphanumeric(),
+    }
+}
+
 /// Walks the gram tokens of a text (see module docs) in order, calling
-/// `emit(offset_from, offset_to, text)` once per token; token `i` has
+/// `emit(offset_from, offset_to, gram)` once per token; token `i` has
 /// position `i`. Nothing is allocated per token: this is the one definition
-/// of the grams, used by the tokenizer and by the highlighter, which walks
-/// every hit's text. Han characters are tested first (a range check) so they
+/// of the grams, used by the tokenizer (through [`for_each_gram`]) and by
+/// the highlighter, which walks every hit's text and compares Han grams as
+/// characters. Han characters are tested first (a range check) so they
 /// never reach the slower Unicode `is_alphanumeric` lookup.
-pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
+pub fn walk_grams(text: &str, mut emit: impl FnMut(usize, usize, Gram<'_>)) {
     let mut previous: Option<Unit> = None;
     let mut previous_word = String::new();
     let mut word = String::new();
     let mut word_span: Option<(usize, usize)> = None;
-    // The current Han gram (pushing chars needs no UTF-8 check, unlike
-    // reading bytes back as a `str`).
-    let mut pair = String::with_capacity(8);
     // Emits the previous unit's token now that the unit after it is known.
     let mut arrive =
         |unit: Option<Unit>, word: &mut String, previous: &mut Option<Unit>, previous_word: &mut String| {
             if let Some(done) = previous.take() {
                 match (done.kind, unit.map(|u| u.kind)) {
                     (UnitKind::Han(first), Some(UnitKind::Han(second))) => {
-                        pair.clear();
-                        pair.push(first);
-                        pair.push(second);
                         let to = unit.map_or(done.to, |u| u.to);
-                        emit(done.from, to, &pair);
+                        emit(done.from, to, Gram::Pair(first, second));
                     }
-                    (UnitKind::Han(single), _) => {
-                        pair.clear();
-                        pair.push(single);
-                        emit(done.from, done.to, &pair);
-                    }
-                    (UnitKind::Word, _) => emit(done.from, done.to, previous_word),
+                    (UnitKind::Han(single), _) => emit(done.from, done.to, Gram::Single(single)),
+                    (UnitKind::Word, _) => emit(done.from, done.to, Gram::Word(previous_word)),
                 }
             }
             if let Some(unit) = unit {
@@ -176,7 +210,7 @@ pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
         let c = normalize_char(original);
         let end = offset + original.len_utf8();
         let han = is_han(c);
-        if !han && c.is_alphanumeric() {
+        if !han && is_word_char(c) {
             match word_span.as_mut() {
                 Some((_, to)) => *to = end,
                 None => {
@@ -203,6 +237,13 @@ pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
         arrive(Some(Unit { kind: UnitKind::Word, from, to }), &mut word, &mut previous, &mut previous_word);
     }
     arrive(None, &mut word, &mut previous, &mut previous_word);
+}
+
+/// Walks the gram tokens of a text as [`walk_grams`] does, with each
+/// token's text (`emit(offset_from, offset_to, text)`).
+pub fn for_each_gram(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
+    let mut pair = String::with_capacity(8);
+    walk_grams(text, |from, to, gram| emit(from, to, gram.text(&mut pair)));
 }
 
 /// Produces the gram tokens of a text (see module docs).
@@ -467,6 +508,34 @@ pub fn register(index: &tantivy::Index) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_characters_are_the_alphanumeric_ones() {
+        let differ: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !is_han(*c) && is_word_char(*c) != c.is_alphanumeric())
+            .collect();
+        assert!(differ.is_empty(), "{differ:?}");
+    }
+
+    #[test]
+    fn walked_grams_are_han_pairs_singles_and_words() {
+        let mut walked = Vec::new();
+        walk_grams("经濟，G20发展", |from, to, gram| walked.push((from, to, format!("{gram:?}"))));
+        let expected = [
+            (0, 6, "Pair('经', '济')"),
+            (3, 6, "Single('济')"),
+            (9, 12, "Word(\"g20\")"),
+            (12, 18, "Pair('发', '展')"),
+            (15, 18, "Single('展')"),
+        ];
+        let expected: Vec<(usize, usize, String)> =
+            expected.iter().map(|(from, to, gram)| (*from, *to, gram.to_string())).collect();
+        assert_eq!(walked, expected);
+        let mut buffer = String::new();
+        assert_eq!(Gram::Pair('经', '济').text(&mut buffer), "经济");
+        assert_eq!(Gram::Word("g20").text(&mut buffer), "g20");
+    }
 
     #[test]
     fn headline_only_grams_are_the_headline_grams_the_body_lacks() {

@@ -3,10 +3,12 @@
 //!
 //! The passages, their scores and the marks are those of tantivy's
 //! `SnippetGenerator` (the tests compare the two), but the text is walked
-//! once with [`for_each_gram`] and no token is allocated. tantivy re-runs the
+//! once with [`walk_grams`] and no token is allocated. tantivy re-runs the
 //! field's tokenizer on every hit's body, which for our grams meant a
 //! `String` per character plus a lower-cased copy of each: over half of a
-//! common word's search time went there.
+//! common word's search time went there. A Han gram is compared as its
+//! characters, never written out as text: almost every gram of a body is
+//! turned away by one test of its first character against a bit mask.
 //!
 //! As in tantivy, a passage is at most `max_bytes` bytes of text (the
 //! `snippet_chars` setting, counted in bytes), scored by the sum over its
@@ -20,16 +22,20 @@ use tantivy::query::Query;
 use tantivy::schema::Field;
 use tantivy::{Score, Searcher, Term};
 
-use crate::analyzer::{for_each_gram, is_han};
+use crate::analyzer::{is_han, walk_grams, Gram};
 
 /// Marks a query's grams in texts of one grams field.
 #[derive(Debug, Clone)]
 pub struct Highlighter {
     /// Gram text → weight, for the query's terms that occur in the index.
     terms: BTreeMap<String, Score>,
-    /// The first character of each term (lower-cased), so that nearly
-    /// every gram of a text is turned away without a map look-up.
-    first_chars: Vec<char>,
+    /// The terms of two Han characters, with their weights.
+    pairs: Vec<([char; 2], Score)>,
+    /// The terms of one Han character, with their weights.
+    singles: Vec<(char, Score)>,
+    /// A bit per first character of the Han terms ([`first_char_bit`]), so
+    /// that nearly every Han gram of a text is turned away by one test.
+    han_firsts: u64,
     max_bytes: usize,
 }
 
@@ -66,10 +72,24 @@ impl Highlighter {
                 terms.insert(text, 1.0 / (1.0 + doc_freq as Score));
             }
         }
-        let mut first_chars: Vec<char> = terms.keys().filter_map(|term| term.chars().next()).collect();
-        first_chars.sort_unstable();
-        first_chars.dedup();
-        Ok(Highlighter { terms, first_chars, max_bytes })
+        let mut pairs = Vec::new();
+        let mut singles = Vec::new();
+        let mut han_firsts = 0;
+        for (term, weight) in &terms {
+            let mut chars = term.chars();
+            match (chars.next(), chars.next(), chars.next()) {
+                (Some(first), Some(second), None) if is_han(first) && is_han(second) => {
+                    pairs.push(([first, second], *weight));
+                    han_firsts |= first_char_bit(first);
+                }
+                (Some(single), None, None) if is_han(single) => {
+                    singles.push((single, *weight));
+                    han_firsts |= first_char_bit(single);
+                }
+                _ => {}
+            }
+        }
+        Ok(Highlighter { terms, pairs, singles, han_firsts, max_bytes })
     }
 
     /// True when no query term occurs in the index (nothing can be marked).
@@ -77,18 +97,30 @@ impl Highlighter {
         self.terms.is_empty()
     }
 
-    /// The weight of a gram, looked up lower-cased as tantivy does (grams are
-    /// lower-case already, but for letters outside ASCII).
-    fn weight(&self, gram: &str) -> Option<Score> {
-        let first = gram.chars().next()?;
-        if is_han(first) && !self.first_chars.contains(&first) {
-            return None;
-        }
-        let plain = gram.chars().all(|c| is_han(c) || !c.is_uppercase());
-        if plain {
-            self.terms.get(gram).copied()
-        } else {
-            self.terms.get(&gram.to_lowercase()).copied()
+    /// The weight of a gram: a Han gram's from the terms of its characters,
+    /// a word's looked up lower-cased as tantivy does (grams are lower-case
+    /// already, but for letters outside ASCII).
+    fn weight(&self, gram: Gram<'_>) -> Option<Score> {
+        match gram {
+            Gram::Pair(first, second) => {
+                if self.han_firsts & first_char_bit(first) == 0 {
+                    return None;
+                }
+                self.pairs.iter().find(|(pair, _)| *pair == [first, second]).map(|(_, weight)| *weight)
+            }
+            Gram::Single(single) => {
+                if self.han_firsts & first_char_bit(single) == 0 {
+                    return None;
+                }
+                self.singles.iter().find(|(known, _)| *known == single).map(|(_, weight)| *weight)
+            }
+            Gram::Word(word) => {
+                if word.chars().all(|c| !c.is_uppercase()) {
+                    self.terms.get(word).copied()
+                } else {
+                    self.terms.get(&word.to_lowercase()).copied()
+                }
+            }
         }
     }
 
@@ -106,7 +138,7 @@ impl Highlighter {
             }
         };
         let mut current = Passage::at(0);
-        for_each_gram(text, |from, to, gram| {
+        walk_grams(text, |from, to, gram| {
             if to - current.start > self.max_bytes {
                 keep(std::mem::replace(&mut current, Passage::at(from)));
             }
@@ -143,6 +175,11 @@ impl Highlighter {
         escape_into(&mut html, fragment.get(from..)?);
         Some(html)
     }
+}
+
+/// The bit of a character in [`Highlighter::han_firsts`].
+fn first_char_bit(c: char) -> u64 {
+    1 << (u32::from(c) % 64)
 }
 
 /// Appends `text` with `"`, `&`, `'`, `<` and `>` as HTML entities (the
@@ -243,6 +280,52 @@ mod tests {
             }
         }
         assert!(marked > 20, "the comparison must cover marked passages, got {marked}");
+    }
+
+    #[test]
+    fn marks_equal_tantivys_snippets_on_generated_texts() {
+        // Texts drawn from Han characters (traditional ones too), Chinese and
+        // Latin punctuation, Latin letters of both cases and digits, full- and
+        // half-width: the marks must be tantivy's whatever the mix.
+        let alphabet: Vec<char> =
+            "经济发展改革人民經濟發展醫保局市场，。、“”《》（）—… abcABCÄäg20２０Ｇ\n".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |below: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % below as u64) as usize
+        };
+        let texts: Vec<String> = (0..60)
+            .map(|_| {
+                let length = 1 + next(400);
+                (0..length).map(|_| alphabet[next(alphabet.len())]).collect()
+            })
+            .collect();
+        let (schema, fields) = IndexFields::build();
+        let index = Index::create_in_ram(schema);
+        crate::analyzer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).expect("writer");
+        for text in &texts {
+            writer.add_document(doc!(fields.body => text.as_str())).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let queries = ["经济", "发展改革", "醫保", "abc", "g20", "Ä", "济g20", "革。abc", "人民 市场 ABC"];
+        let mut marked = 0;
+        for query in queries {
+            let query = matcher(fields.body, query);
+            for max in [20, 150] {
+                let ours = Highlighter::create(&searcher, query.as_ref(), fields.body, max).expect("highlighter");
+                for text in &texts {
+                    let expected = tantivy_snippet(&searcher, query.as_ref(), fields.body, max, text);
+                    let got = ours.mark(text, "<em>", "</em>");
+                    assert_eq!(got, expected, "query {query:?}, max {max}, text {text}");
+                    marked += usize::from(got.is_some());
+                }
+            }
+        }
+        assert!(marked > 100, "the comparison must cover marked passages, got {marked}");
     }
 
     #[test]
