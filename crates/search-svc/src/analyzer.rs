@@ -177,7 +177,7 @@ fn is_word_char(c: char) -> bool {
 /// `char::is_alphanumeric`, answered at once for the two blocks of Han
 /// characters every jieba word of Chinese text is made of (all of their
 /// code points are letters) and for Chinese punctuation ([`is_word_char`]).
-fn is_alphanumeric(c: char) -> bool {
+fn is_letter_or_digit(c: char) -> bool {
     match c {
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' => true,
         c => is_word_char(c),
@@ -279,7 +279,7 @@ pub fn for_each_word(text: &str, mut emit: impl FnMut(usize, usize, &str)) {
     char_offsets.push(text.len());
     let Ok(jieba) = JIEBA.read() else { return };
     for word in jieba.tokenize(&normalized, TokenizeMode::Search, true) {
-        if !word.word.chars().any(is_alphanumeric) {
+        if !word.word.chars().any(is_letter_or_digit) {
             continue;
         }
         let (Some(&from), Some(&to)) = (char_offsets.get(word.start), char_offsets.get(word.end)) else {
@@ -528,7 +528,7 @@ mod tests {
         assert!(differ.is_empty(), "{differ:?}");
         let differ: Vec<char> = (0..=u32::from(char::MAX))
             .filter_map(char::from_u32)
-            .filter(|c| is_alphanumeric(*c) != c.is_alphanumeric())
+            .filter(|c| is_letter_or_digit(*c) != c.is_alphanumeric())
             .collect();
         assert!(differ.is_empty(), "{differ:?}");
     }
