@@ -184,6 +184,15 @@ pub(crate) struct Leaf {
     weight: Bm25Weight,
 }
 
+/// The field norms a term of `term`'s field is scored with in the segment
+/// (every document of length one when the field keeps none).
+fn field_norms(reader: &SegmentReader, term: &Term) -> tantivy::Result<FieldNormReader> {
+    Ok(reader
+        .fieldnorms_readers()
+        .get_field(term.field())?
+        .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)))
+}
+
 impl Leaf {
     /// Every (document, score) of `term` in the segment, in ascending
     /// order, read a block of 128 postings at a time (rather than a posting
@@ -198,10 +207,7 @@ impl Leaf {
         let Some(mut block) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs)? else {
             return Ok(Vec::new());
         };
-        let fieldnorms = reader
-            .fieldnorms_readers()
-            .get_field(term.field())?
-            .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+        let fieldnorms = field_norms(reader, term)?;
         let mut all = Vec::with_capacity(block.doc_freq() as usize);
         loop {
             let docs = block.docs();
@@ -220,10 +226,7 @@ impl Leaf {
 
     pub(crate) fn open(reader: &SegmentReader, term: &Term, weight: &Bm25Weight) -> tantivy::Result<Leaf> {
         let inverted = reader.inverted_index(term.field())?;
-        let fieldnorms = reader
-            .fieldnorms_readers()
-            .get_field(term.field())?
-            .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+        let fieldnorms = field_norms(reader, term)?;
         Ok(Leaf {
             postings: inverted.read_postings(term, IndexRecordOption::WithFreqs)?,
             fieldnorms,
