@@ -233,6 +233,17 @@ impl Follower {
             snapshot.running.iter().copied().filter(|id| *id >= self.frontier || self.running.contains(id)).collect();
         // A restart resumes from the oldest id not applied yet (replays are harmless).
         let watermark_xid = running.iter().copied().min().unwrap_or(snapshot.xmax).min(snapshot.xmax);
+        if touched == 0 {
+            // Transactions ended (in any database of the server) but none
+            // changed an article: nothing is committed, so the searchers stay
+            // as they are. A commit makes a new searcher generation, which
+            // would drop every answer the result cache keeps each time any
+            // write ends. The stored watermark lags then, and a restart looks
+            // again at ids whose changes were all applied: none to replay.
+            self.frontier = snapshot.xmax;
+            self.running = running;
+            return Ok(0);
+        }
         let state = CommitState { watermark_xid, applied_sequence, ..self.state.clone() };
         let index = Arc::clone(&self.index);
         let to_commit = state.clone();
@@ -409,6 +420,49 @@ async fn listen_for_changes(pool: PgPool, wake: Arc<Notify>, mut shutdown: watch
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_pass_without_article_changes_commits_nothing_and_keeps_the_searcher() {
+        let database = baokan_common::testing::fresh_database().await;
+        let folder = tempfile::tempdir().expect("temp dir");
+        let (index, _) = ArticleIndex::open(folder.path(), None).expect("index");
+        let index = Arc::new(index);
+        let state = CommitState {
+            analysis_version: crate::analyzer::ANALYSIS_VERSION,
+            instance: String::new(),
+            watermark_xid: 0,
+            applied_sequence: 0,
+            dictionary_version: 0,
+        };
+        let mut follower =
+            Follower::new(database.pool.clone(), Arc::clone(&index), Arc::new(SyncStatus::default()), state);
+        follower.apply_pending().await.expect("first pass");
+        let generation = index.searcher().generation().generation_id();
+        // Transactions that change no article end between passes.
+        for _ in 0..3 {
+            sqlx::query("INSERT INTO ingest_errors (source_path, reason) VALUES ('a.txt', 'empty file')")
+                .execute(&database.pool)
+                .await
+                .expect("write");
+            assert_eq!(follower.apply_pending().await.expect("pass"), 0);
+        }
+        assert_eq!(index.searcher().generation().generation_id(), generation, "no commit, same searcher");
+        // An article's change is applied and committed.
+        let page: i64 = sqlx::query_scalar(
+            "INSERT INTO pages (source_path, content_hash, encoding, raw_text) VALUES ('p.txt', 'h', 'UTF-8', '正文') RETURNING id",
+        )
+        .fetch_one(&database.pool)
+        .await
+        .expect("page");
+        sqlx::query("INSERT INTO articles (page_id, ordinal, kind, paragraphs) VALUES ($1, 0, 'article', '{正文}')")
+            .bind(page)
+            .execute(&database.pool)
+            .await
+            .expect("article");
+        assert_eq!(follower.apply_pending().await.expect("pass"), 1);
+        assert_ne!(index.searcher().generation().generation_id(), generation);
+        assert_eq!(index.searcher().num_docs(), 1);
+    }
 
     #[test]
     fn progress_runs_from_the_start_sequence_to_the_target() {
