@@ -1,6 +1,6 @@
 //! The `baokan-bench` command line: `corpus` writes a deterministic corpus,
-//! `run` measures baokan and the alternatives at a chosen scale, `profile`
-//! and `build-index` repeat one part for profiling.
+//! `run` measures baokan and the alternatives at a chosen scale, `profile`,
+//! `parse` and `build-index` repeat one part for profiling.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,6 +62,17 @@ enum Command {
         /// its lists, as a word's first search does).
         #[arg(long, default_value_t = baokan_search::word_bits::DEFAULT_CAPACITY_MIB)]
         word_bits_cache_mib: usize,
+    },
+    /// Decodes and parses a corpus's first pages over and over on one
+    /// thread, and prints the parse throughput (for profiling the parser).
+    Parse {
+        #[arg(long)]
+        corpus_dir: PathBuf,
+        /// How many of the corpus's pages (in path order) are read into memory.
+        #[arg(long, default_value_t = 5000)]
+        pages: usize,
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
     },
     /// Builds a new index from an ingested database (a kept bench database,
     /// say) and prints the index build figures, for profiling the build alone.
@@ -225,6 +236,15 @@ async fn main() -> anyhow::Result<()> {
                 baokan_bench::latency::measure_qps(&address, &mix, phase, duration, server, &mut report).await?;
             }
             print!("{report}");
+        }
+        Command::Parse { corpus_dir, pages, repeats } => {
+            let (bytes, elapsed) = baokan_bench::pipeline::parse_repeatedly(&corpus_dir, pages, repeats)?;
+            println!(
+                "parse throughput, 1 thread: {:.3} MB/s ({} MB in {:.3} s)",
+                baokan_bench::stats::mb_per_second(bytes, elapsed),
+                bytes as f64 / 1e6,
+                elapsed.as_secs_f64()
+            );
         }
         Command::BuildIndex { database_url, index_dir } => {
             anyhow::ensure!(!index_dir.exists(), "{} exists: pass a folder to create", index_dir.display());

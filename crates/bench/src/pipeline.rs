@@ -44,6 +44,30 @@ pub fn measure_parse(corpus_dir: &Path, report: &mut Report) -> anyhow::Result<V
     Ok(files)
 }
 
+/// Decodes and parses the first `pages` page files of a corpus `repeats`
+/// times on this thread (files read into memory first, not timed); returns
+/// the bytes parsed and the time taken. For profiling the parser alone.
+pub fn parse_repeatedly(corpus_dir: &Path, pages: usize, repeats: usize) -> anyhow::Result<(u64, Duration)> {
+    let (mut files, failures) = collect_page_files(&[corpus_dir.to_path_buf()]);
+    anyhow::ensure!(failures.is_empty(), "unreadable corpus paths: {failures:?}");
+    files.sort();
+    files.truncate(pages);
+    let contents = files
+        .iter()
+        .map(|file| std::fs::read(file).with_context(|| format!("reading {}", file.display())))
+        .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+    let (mut bytes, mut elapsed) = (0u64, Duration::ZERO);
+    for _ in 0..repeats {
+        let started = Instant::now();
+        for content in &contents {
+            std::hint::black_box(page_from_bytes(content).ok());
+        }
+        elapsed += started.elapsed();
+        bytes += contents.iter().map(|content| content.len() as u64).sum::<u64>();
+    }
+    Ok((bytes, elapsed))
+}
+
 /// Files read into memory per parallel parse round.
 const PARALLEL_CHUNK: usize = 4096;
 

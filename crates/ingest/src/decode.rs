@@ -134,11 +134,25 @@ fn decode_strictly(encoding: &'static Encoding, bytes: &[u8], base_offset: usize
     }
 }
 
+/// The first control character (`char::is_control`: U+0000–U+001F,
+/// U+007F–U+009F) other than a line break, tab or form feed, with its byte
+/// offset. Read byte by byte: in UTF-8 every such character is one byte
+/// under 0x20, 0x7F, or 0xC2 followed by 0x80–0x9F, and no other
+/// character's bytes look like those.
+fn first_control_character(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let offset = bytes.iter().enumerate().position(|(at, &byte)| match byte {
+        b'\n' | b'\r' | b'\t' | 0x0c => false,
+        0x00..=0x1f | 0x7f => true,
+        0xc2 => bytes.get(at + 1).is_some_and(|next| (0x80..=0x9f).contains(next)),
+        _ => false,
+    })?;
+    Some((offset, text[offset..].chars().next()?))
+}
+
 /// Rejects texts without content and texts with control characters.
 fn finish(text: String, encoding: &'static str) -> Result<DecodedPage, DecodeError> {
-    if let Some((offset, character)) =
-        text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{0c}'))
-    {
+    if let Some((offset, character)) = first_control_character(&text) {
         let byte = u32::from(character).min(0xff) as u8;
         return Err(DecodeError::Binary { byte, offset });
     }
@@ -153,6 +167,21 @@ mod tests {
     use super::*;
 
     const PAGE: &str = "本报太原4月8日讯（首席记者 贠娟绸）今天，山西省第六届“万步有约”健走激励大赛启动。";
+
+    /// The byte scan finds what `char::is_control` finds, for every
+    /// character, alone and between others.
+    #[test]
+    fn the_control_character_scan_agrees_with_char_is_control_for_every_character() {
+        let slow = |text: &str| {
+            text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{0c}'))
+        };
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("报{c}刊");
+            assert_eq!(first_control_character(&text), slow(&text), "U+{:04X}", u32::from(c));
+        }
+        let text = "第一行\n\u{85}第二行\u{7f}";
+        assert_eq!(first_control_character(text), Some((10, '\u{85}')));
+    }
 
     #[test]
     fn decodes_utf8_with_and_without_bom() {
