@@ -73,6 +73,10 @@ enum Command {
         pages: usize,
         #[arg(long, default_value_t = 5)]
         repeats: usize,
+        /// Instead: every page once, on one thread and then on every core,
+        /// as `run` measures the parse.
+        #[arg(long)]
+        as_run: bool,
     },
     /// Builds a new index from an ingested database (a kept bench database,
     /// say) and prints the index build figures, for profiling the build alone.
@@ -237,7 +241,12 @@ async fn main() -> anyhow::Result<()> {
             }
             print!("{report}");
         }
-        Command::Parse { corpus_dir, pages, repeats } => {
+        Command::Parse { corpus_dir, as_run: true, .. } => {
+            let mut report = baokan_bench::report::Report::default();
+            baokan_bench::pipeline::measure_parse(&corpus_dir, &mut report)?;
+            print!("{report}");
+        }
+        Command::Parse { corpus_dir, pages, repeats, as_run: false } => {
             let (bytes, elapsed) = baokan_bench::pipeline::parse_repeatedly(&corpus_dir, pages, repeats)?;
             println!(
                 "parse throughput, 1 thread: {:.3} MB/s ({} MB in {:.3} s)",
