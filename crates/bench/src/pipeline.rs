@@ -52,10 +52,7 @@ pub fn parse_repeatedly(corpus_dir: &Path, pages: usize, repeats: usize) -> anyh
     anyhow::ensure!(failures.is_empty(), "unreadable corpus paths: {failures:?}");
     files.sort();
     files.truncate(pages);
-    let contents = files
-        .iter()
-        .map(|file| std::fs::read(file).with_context(|| format!("reading {}", file.display())))
-        .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+    let contents = read_files(&files)?;
     let (mut bytes, mut elapsed) = (0u64, Duration::ZERO);
     for _ in 0..repeats {
         let started = Instant::now();
@@ -68,6 +65,11 @@ pub fn parse_repeatedly(corpus_dir: &Path, pages: usize, repeats: usize) -> anyh
     Ok((bytes, elapsed))
 }
 
+/// The bytes of each file.
+fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    files.iter().map(|file| std::fs::read(file).with_context(|| format!("reading {}", file.display()))).collect()
+}
+
 /// Files read into memory per parallel parse round.
 const PARALLEL_CHUNK: usize = 4096;
 
@@ -77,10 +79,7 @@ const PARALLEL_CHUNK: usize = 4096;
 fn parse_in_parallel(files: &[PathBuf], threads: usize) -> anyhow::Result<Duration> {
     let mut elapsed = Duration::ZERO;
     for chunk in files.chunks(PARALLEL_CHUNK) {
-        let contents = chunk
-            .iter()
-            .map(|file| std::fs::read(file).with_context(|| format!("reading {}", file.display())))
-            .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+        let contents = read_files(chunk)?;
         let started = Instant::now();
         std::thread::scope(|scope| {
             for part in contents.chunks(contents.len().div_ceil(threads.max(1)).max(1)) {

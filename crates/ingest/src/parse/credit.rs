@@ -118,6 +118,9 @@ mod tests {
         ] {
             texts.push(role.to_string());
         }
+        let longest = "某某某某某某广播电视台本报首席记 者 王五";
+        assert_eq!(longest.chars().position(|c| c == '记'), Some(15));
+        assert!(ROLE_AT_START.is_match(longest), "the longest role is one");
         let mut found = 0;
         for text in &texts {
             let regex = ROLE_AT_START.is_match(trim_layout(text));
