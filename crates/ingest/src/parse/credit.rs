@@ -108,7 +108,7 @@ mod tests {
     /// every line of the sample pages and roles as long as the pattern allows.
     #[test]
     fn the_role_pretest_lets_every_role_through() {
-        let mut texts = crate::parse::dateline::tests::sample_lines();
+        let mut texts = crate::parse::sample_lines();
         for role in [
             "某某某某某某广播电视台本报首席记 者 王五",
             "人民日报社本刊特约评论员",

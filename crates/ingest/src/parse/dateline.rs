@@ -100,40 +100,15 @@ fn month_day_in(dateline: &str) -> Option<(u32, u32)> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Lines of the seed and fixture pages, each also with its first
-    /// characters cut off one by one (so that datelines and credits start
-    /// at every place of a line).
-    pub(crate) fn sample_lines() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut lines = Vec::new();
-        for folder in ["seeds", "fixtures/parser"] {
-            let mut paths: Vec<_> = std::fs::read_dir(root.join(folder)).unwrap().map(|e| e.unwrap().path()).collect();
-            paths.sort();
-            for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
-                let Ok(text) = String::from_utf8(std::fs::read(path).unwrap()) else { continue };
-                for line in text.lines() {
-                    let mut rest = line;
-                    for _ in 0..4 {
-                        lines.push(rest.to_string());
-                        let mut chars = rest.chars();
-                        chars.next();
-                        rest = chars.as_str();
-                    }
-                }
-            }
-        }
-        lines
-    }
 
     /// The test before the regex never turns away a text the regex takes:
     /// every line of the sample pages, and datelines as long as the regex
     /// allows, with spaces anywhere it allows them.
     #[test]
     fn the_dateline_pretest_lets_every_dateline_through() {
-        let mut texts = sample_lines();
+        let mut texts = crate::parse::sample_lines();
         assert!(texts.len() > 2000, "{} lines", texts.len());
         for dateline in [
             "据呼和浩特市区日报内蒙古自治区首府城区一二三四月一二三四日电",

@@ -565,6 +565,7 @@ mod tests {
 
     /// The reordered heading test answers as the former one did (every
     /// test, in a fixed order) on every line of the seed and fixture pages
+    /// (and their shortened copies, [`crate::parse::sample_lines`])
     /// and on lines made to reach each of its tests.
     #[test]
     fn the_heading_test_with_its_cheap_tests_first_answers_as_before() {
@@ -578,17 +579,7 @@ mod tests {
                 && !line.contains(['。', '，', '；', ','])
                 && !line.ends_with(['：', ':', '、'])
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut lines: Vec<String> = Vec::new();
-        for folder in ["seeds", "fixtures/parser"] {
-            let mut paths: Vec<_> = std::fs::read_dir(root.join(folder)).unwrap().map(|e| e.unwrap().path()).collect();
-            paths.sort();
-            for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
-                let bytes = std::fs::read(path).unwrap();
-                let Ok(text) = String::from_utf8(bytes) else { continue };
-                lines.extend(text.lines().map(|l| trim_layout(l).to_string()));
-            }
-        }
+        let mut lines: Vec<String> = crate::parse::sample_lines().iter().map(|l| trim_layout(l).to_string()).collect();
         assert!(lines.len() > 500, "{} lines", lines.len());
         let long_doubled = "践行践行““两山两山””理论理论".repeat(3);
         let long_plain = "市政协召开党组会议研究部署".repeat(5);

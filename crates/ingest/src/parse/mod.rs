@@ -31,6 +31,32 @@ pub fn parse_page(text: &str) -> ParsedPage {
     ParsedPage { articles, month_day }
 }
 
+/// Lines of the seed and fixture pages, each also with its first
+/// characters cut off one by one (so that datelines and credits start
+/// at every place of a line).
+#[cfg(test)]
+pub(crate) fn sample_lines() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut lines = Vec::new();
+    for folder in ["seeds", "fixtures/parser"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(folder)).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+            let Ok(text) = String::from_utf8(std::fs::read(path).unwrap()) else { continue };
+            for line in text.lines() {
+                let mut rest = line;
+                for _ in 0..4 {
+                    lines.push(rest.to_string());
+                    let mut chars = rest.chars();
+                    chars.next();
+                    rest = chars.as_str();
+                }
+            }
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
