@@ -2,6 +2,7 @@
 //! each page into articles, and writes pages and articles to PostgreSQL, one
 //! transaction per page. The binary in `main.rs` is a thin CLI over this.
 
+pub mod article_rows;
 pub mod decode;
 pub mod entities;
 pub mod evaluate;

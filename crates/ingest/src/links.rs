@@ -110,16 +110,23 @@ pub async fn link_continuations(
 /// text bridges are merged. Returns how many of the page's articles are in a group.
 /// `was_stored`: the page existed before this ingest (its articles may be
 /// grouped already); a new page with no fingerprint has nothing to do.
+/// `known`: the page's articles' ids and fingerprints, when the caller has
+/// them (else they are read).
 pub async fn group_wire_copies(
     transaction: &mut Transaction<'_, Postgres>,
     page_id: i64,
     was_stored: bool,
+    known: Option<Vec<(i64, i64)>>,
 ) -> Result<u64, sqlx::Error> {
-    let mine: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL")
-            .bind(page_id)
-            .fetch_all(&mut **transaction)
-            .await?;
+    let mine: Vec<(i64, i64)> = match known {
+        Some(fingerprints) => fingerprints,
+        None => {
+            sqlx::query_as("SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL")
+                .bind(page_id)
+                .fetch_all(&mut **transaction)
+                .await?
+        }
+    };
     // One statement for all the page's articles: per band, an equality
     // lookup on that band's expression index (`= ANY`), glued with UNION
     // ALL. Each arm can only be served by its own index, whatever the

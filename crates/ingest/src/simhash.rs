@@ -29,25 +29,61 @@ fn shingle_hash(shingle: &[char]) -> u64 {
     hash ^ (hash >> 31)
 }
 
+/// The character a shingle holds for `c`, or `None` when `c` does not
+/// count: letters and digits, lowercased. The CJK Unified Ideographs (most
+/// of a Chinese body) are letters without case, so they skip Unicode's
+/// tables.
+fn counted(c: char) -> Option<char> {
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return Some(c);
+    }
+    c.is_alphanumeric().then(|| c.to_lowercase().next().unwrap_or(c))
+}
+
+/// Counts, for each of 64 bit positions, how many of the added words have
+/// that bit set: 64 counters kept as bit planes (plane `p` holds bit `p`
+/// of every counter), so adding a word is a carry through a few planes
+/// rather than 64 separate additions.
+struct BitCounts {
+    planes: [u64; 32],
+}
+
+impl BitCounts {
+    fn new() -> Self {
+        BitCounts { planes: [0; 32] }
+    }
+
+    fn add(&mut self, word: u64) {
+        let mut carry = word;
+        for plane in &mut self.planes {
+            if carry == 0 {
+                break;
+            }
+            let next = *plane & carry;
+            *plane ^= carry;
+            carry = next;
+        }
+    }
+
+    /// How many added words have bit `bit` set.
+    fn count(&self, bit: usize) -> u64 {
+        self.planes.iter().enumerate().fold(0, |count, (place, plane)| count | ((plane >> bit & 1) << place))
+    }
+}
+
 /// The fingerprint of a body, or `None` when it is too short.
 pub fn simhash(paragraphs: &[String]) -> Option<i64> {
-    let chars: Vec<char> = paragraphs
-        .iter()
-        .flat_map(|paragraph| paragraph.chars())
-        .filter(|c| c.is_alphanumeric())
-        .map(|c| c.to_lowercase().next().unwrap_or(c))
-        .collect();
+    let chars: Vec<char> = paragraphs.iter().flat_map(|paragraph| paragraph.chars()).filter_map(counted).collect();
     if chars.len() < MIN_CHARS {
         return None;
     }
-    let mut weights = [0i32; 64];
+    let mut ones = BitCounts::new();
     for shingle in chars.windows(3) {
-        let hash = shingle_hash(shingle);
-        for (bit, weight) in weights.iter_mut().enumerate() {
-            *weight += if hash >> bit & 1 == 1 { 1 } else { -1 };
-        }
+        ones.add(shingle_hash(shingle));
     }
-    let fingerprint = weights.iter().enumerate().fold(0u64, |acc, (bit, weight)| acc | (u64::from(*weight > 0) << bit));
+    // A bit is set when more shingles have it set than not.
+    let shingles = (chars.len() - 2) as u64;
+    let fingerprint = (0..64).fold(0u64, |acc, bit| acc | (u64::from(2 * ones.count(bit) > shingles) << bit));
     Some(fingerprint as i64)
 }
 
@@ -79,6 +115,54 @@ mod tests {
             践行绿水青山就是金山银山理念，持续推进国土绿化，为建设美丽山西作出新贡献。参加活动的还有省领导和机关干部群众。";
         let unrelated = simhash(&body(other)).unwrap();
         assert!(distance(original, unrelated) > 10, "{}", distance(original, unrelated));
+    }
+
+    /// The fingerprint as first written: each shingle adds one to or
+    /// takes one from every bit's weight.
+    fn weighted_simhash(paragraphs: &[String]) -> Option<i64> {
+        let chars: Vec<char> = paragraphs
+            .iter()
+            .flat_map(|paragraph| paragraph.chars())
+            .filter(|c| c.is_alphanumeric())
+            .map(|c| c.to_lowercase().next().unwrap_or(c))
+            .collect();
+        if chars.len() < MIN_CHARS {
+            return None;
+        }
+        let mut weights = [0i32; 64];
+        for shingle in chars.windows(3) {
+            let hash = shingle_hash(shingle);
+            for (bit, weight) in weights.iter_mut().enumerate() {
+                *weight += if hash >> bit & 1 == 1 { 1 } else { -1 };
+            }
+        }
+        let fingerprint =
+            weights.iter().enumerate().fold(0u64, |acc, (bit, weight)| acc | (u64::from(*weight > 0) << bit));
+        Some(fingerprint as i64)
+    }
+
+    #[test]
+    fn bit_planes_count_as_weights_do() {
+        let mut texts: Vec<String> = vec![STORY.to_string(), STORY.repeat(40), "Ａ".repeat(79), "ÄB".repeat(60)];
+        // Texts of every length around the minimum, and ties (a bit set by
+        // exactly half the shingles).
+        for length in 70..130 {
+            texts.push(STORY.chars().cycle().skip(length).take(length).collect());
+            texts.push("ab".repeat(length));
+        }
+        for line in crate::parse::sample_lines() {
+            texts.push(line.repeat(3));
+        }
+        for text in texts {
+            assert_eq!(simhash(&body(&text)), weighted_simhash(&body(&text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn ideographs_skip_the_tables_and_count_as_before() {
+        for c in '\u{4E00}'..='\u{9FFF}' {
+            assert!(c.is_alphanumeric() && c.to_lowercase().eq([c]), "{c:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use baokan_common::ParsedArticle;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
+use crate::article_rows::article_rows;
 use crate::metadata::PageMetadata;
 use crate::names::ArticleNames;
 
@@ -99,16 +100,45 @@ where
 
 /// Stores a page and its articles atomically.
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
-    let (outcome, page_id) = retry_transient("store page", || store_page_rows(pool, page)).await?;
-    let was_stored = !matches!(outcome, StoreOutcome::New { .. });
-    if let Some(page_id) = page_id {
-        // The page is stored; a link that still fails is left to the next
-        // run, which links unchanged pages again.
-        if let Err(error) = retry_transient("link page", || link_page(pool, page_id, was_stored)).await {
-            tracing::warn!(page_id, %error, "page stored but not linked");
-        }
+    let (outcome, page_id, inserted) = retry_transient("store page", || store_page_rows(pool, page)).await?;
+    let Some(page_id) = page_id else {
+        return Ok(outcome);
+    };
+    let linking = match inserted {
+        Some(fingerprints) => Linking::New { jumps: has_jump_targets(page.articles), fingerprints },
+        None => Linking::Stored,
+    };
+    // The page is stored; a link that still fails is left to the next
+    // run, which links unchanged pages again.
+    if let Err(error) = retry_transient("link page", || link_page(pool, page_id, &linking)).await {
+        tracing::warn!(page_id, %error, "page stored but not linked");
     }
     Ok(outcome)
+}
+
+/// What linking a page has to look up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Linking {
+    /// A page that was stored before this ingest: its links and groups may
+    /// need to be undone and made again.
+    Stored,
+    /// A page this ingest inserted: nothing links to it yet.
+    New {
+        /// Some article jumps to or from another page (`下转`, `上接`);
+        /// without one, no article of the page can be part of a continued
+        /// story.
+        jumps: bool,
+        /// Its articles' ids and fingerprints, as the insert returned them.
+        fingerprints: Vec<(i64, i64)>,
+    },
+}
+
+/// Whether any of `articles` continues on, or is continued from, another page.
+fn has_jump_targets(articles: &[ParsedArticle]) -> bool {
+    articles.iter().any(|article| {
+        let (to, from) = crate::jumps::jump_targets(&article.jumps);
+        !to.is_empty() || !from.is_empty()
+    })
 }
 
 /// Links a stored page's articles to the rest of the archive (continuations,
@@ -119,11 +149,25 @@ pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOut
 /// page and links them; no lock is needed. A page found unchanged is linked
 /// again, which repairs links lost to a crash between the two transactions.
 /// `was_stored`: the page existed before this ingest.
-pub async fn link_page(pool: &PgPool, page_id: i64, was_stored: bool) -> Result<(), StoreError> {
+/// A new page without jumps or fingerprints has nothing to link: no
+/// transaction is opened.
+pub async fn link_page(pool: &PgPool, page_id: i64, linking: &Linking) -> Result<(), StoreError> {
+    let (continuations, fingerprints) = match linking {
+        Linking::Stored => (true, None),
+        Linking::New { jumps, fingerprints } => {
+            if !jumps && fingerprints.is_empty() {
+                return Ok(());
+            }
+            (*jumps, Some(fingerprints.clone()))
+        }
+    };
+    let was_stored = *linking == Linking::Stored;
     // Every linking query is an index lookup by page, band or edition.
     let mut transaction = begin_index_lookups(pool).await?;
-    crate::links::link_continuations(&mut transaction, page_id, was_stored).await?;
-    crate::links::group_wire_copies(&mut transaction, page_id, was_stored).await?;
+    if continuations {
+        crate::links::link_continuations(&mut transaction, page_id, was_stored).await?;
+    }
+    crate::links::group_wire_copies(&mut transaction, page_id, was_stored, fingerprints).await?;
     transaction.commit().await?;
     Ok(())
 }
@@ -209,8 +253,12 @@ fn same_page(row: &StoredPage, page: &PageRecord<'_>) -> bool {
     holds(row, page.content_hash, page.metadata, &page.issue_month_day)
 }
 
-/// Stores the page row and its articles; returns the outcome and the page id.
-async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreOutcome, Option<i64>), StoreError> {
+/// What [`store_page_rows`] did: the outcome, the page id, and for a page
+/// it inserted, its articles' ids and fingerprints.
+type StoredRows = (StoreOutcome, Option<i64>, Option<Vec<(i64, i64)>>);
+
+/// Stores the page row and its articles; returns what it did.
+async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoredRows, StoreError> {
     // A page seen absent a moment ago is most likely new: insert it at once,
     // in one statement. A page stored meanwhile by another ingest, or seen
     // before, is locked and compared in a transaction; a page that is
@@ -219,8 +267,8 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
     let mut insert_first = page.expect_new;
     for _ in 0..3 {
         if insert_first {
-            if let Some(page_id) = insert_new_page(pool, page).await? {
-                return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id)));
+            if let Some((page_id, fingerprints)) = insert_new_page(pool, page).await? {
+                return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id), Some(fingerprints)));
             }
         }
         let mut transaction = pool.begin().await?;
@@ -232,9 +280,9 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
         let page_id = row.0;
         if same_page(&row, page) {
             transaction.rollback().await?;
-            return Ok((StoreOutcome::Unchanged, Some(page_id)));
+            return Ok((StoreOutcome::Unchanged, Some(page_id), None));
         }
-        let update = sqlx::query_as(
+        let update = sqlx::query_as::<_, (i64,)>(
             "UPDATE pages SET content_hash = $2, paper = $3, issue_date = $4, issue_month_day = $5, page_number = $6,
                     encoding = $7, raw_text = $8, updated_at = now()
              WHERE id = $1 RETURNING id",
@@ -242,29 +290,30 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<(StoreO
         bind_page_fields(update.bind(page_id), page).fetch_one(&mut *transaction).await?;
         replace_articles(&mut transaction, page_id, page.articles, page.names).await?;
         transaction.commit().await?;
-        return Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id)));
+        return Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id), None));
     }
     Err(StoreError::Database(sqlx::Error::RowNotFound))
 }
 
 /// Inserts a new page, its articles, their fingerprints and the names it
 /// teaches in one statement: atomic without a transaction, in one round
-/// trip. Returns the page id, or `None` when a page with this path is
-/// stored already (then nothing is written).
-async fn insert_new_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<Option<i64>, StoreError> {
+/// trip. Returns the page id and its articles' ids and fingerprints (those
+/// with one), or `None` when a page with this path is stored already (then
+/// nothing is written).
+async fn insert_new_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<Option<(i64, Vec<(i64, i64)>)>, StoreError> {
     let names = names_for(page.articles, page.names);
     let insert = bind_page_fields(sqlx::query_as(INSERT_NEW_PAGE.as_str()).bind(page.source_path), page);
-    let inserted =
-        insert.bind(article_batch(page.articles, &names)?).bind(learned_words(&names)).fetch_optional(pool).await?;
-    Ok(inserted.map(|(page_id,)| page_id))
+    let inserted: Option<(i64, Vec<i64>, Vec<i64>)> =
+        insert.bind(article_rows(page.articles, &names)?).bind(learned_words(&names)).fetch_optional(pool).await?;
+    Ok(inserted.map(|(page_id, ids, fingerprints)| (page_id, ids.into_iter().zip(fingerprints).collect())))
 }
 
-/// A statement on a page row that returns the page id.
-type PageIdQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Postgres, (i64,), sqlx::postgres::PgArguments>;
+/// A statement on a page row that returns `O`.
+type PageQuery<'q, O> = sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>;
 
 /// Binds `$2` to `$8` of a statement on a page row: content hash, paper,
 /// issue date, month-day, page number, encoding and text.
-fn bind_page_fields<'q>(query: PageIdQuery<'q>, page: &'q PageRecord<'q>) -> PageIdQuery<'q> {
+fn bind_page_fields<'q, O>(query: PageQuery<'q, O>, page: &'q PageRecord<'q>) -> PageQuery<'q, O> {
     query
         .bind(page.content_hash)
         .bind(&page.metadata.paper)
@@ -295,42 +344,44 @@ const ARTICLE_COLUMNS: &str =
     "page_id, ordinal, kind, kicker, title, subtitle, authors, source, dateline, paragraphs, \
     jumps, extra, dateline_city, continues_to, continued_from, persons, places, orgs, simhash";
 
-/// Two `WITH` items: `written` upserts a page's articles (by ordinal) from
-/// the JSON array `batch` (a parameter, see [`article_batch`]) and returns
-/// their ids and fingerprints; `fingerprinted` writes those fingerprints to
+/// Two `WITH` items: `written` writes a page's articles from the array
+/// `batch` (a parameter, see [`crate::article_rows`]) and returns their ids
+/// and fingerprints; `fingerprinted` writes those fingerprints to
 /// `article_fingerprints`, which wire copy look-ups read. `page_id` is the
 /// SQL of the page's id, and `from` what else the rows are selected from.
-fn articles_upsert(page_id: &str, from: &str, batch: &str) -> String {
-    format!(
-        "written AS (
-         INSERT INTO articles ({ARTICLE_COLUMNS})
-         SELECT {page_id}, (item.ordinal - 1)::int, item.a->>'kind', item.a->>'kicker', item.a->>'title',
-                item.a->>'subtitle', ARRAY(SELECT jsonb_array_elements_text(item.a->'authors')),
-                item.a->>'source', item.a->>'dateline',
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'paragraphs')),
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'jumps')),
-                jsonb_build_object('column', item.a->'column', 'sections', item.a->'sections'),
-                item.a->>'dateline_city',
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'continues_to'))::int[],
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'continued_from'))::int[],
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'persons')),
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'places')),
-                ARRAY(SELECT jsonb_array_elements_text(item.a->'orgs')),
-                (item.a->>'simhash')::bigint
-         FROM {from}jsonb_array_elements({batch}::jsonb) WITH ORDINALITY AS item(a, ordinal)
-         ON CONFLICT (page_id, ordinal) DO UPDATE SET
+/// `upsert`: the page may hold articles already, so an article replaces the
+/// one at its ordinal (and a fingerprint the article's); a new page's
+/// articles cannot meet a stored row, and skip the check for one.
+fn articles_upsert(page_id: &str, from: &str, batch: &str, upsert: bool) -> String {
+    let (articles_conflict, fingerprints_conflict) = if upsert {
+        (
+            "ON CONFLICT (page_id, ordinal) DO UPDATE SET
                 kind = EXCLUDED.kind, kicker = EXCLUDED.kicker, title = EXCLUDED.title, subtitle = EXCLUDED.subtitle,
                 authors = EXCLUDED.authors, source = EXCLUDED.source, dateline = EXCLUDED.dateline,
                 paragraphs = EXCLUDED.paragraphs, jumps = EXCLUDED.jumps, extra = EXCLUDED.extra,
                 dateline_city = EXCLUDED.dateline_city, continues_to = EXCLUDED.continues_to,
                 continued_from = EXCLUDED.continued_from, persons = EXCLUDED.persons, places = EXCLUDED.places,
-                orgs = EXCLUDED.orgs, simhash = EXCLUDED.simhash
+                orgs = EXCLUDED.orgs, simhash = EXCLUDED.simhash",
+            "ON CONFLICT (article_id) DO UPDATE SET simhash = EXCLUDED.simhash
+             WHERE article_fingerprints.simhash <> EXCLUDED.simhash",
+        )
+    } else {
+        ("", "")
+    };
+    format!(
+        "written AS (
+         INSERT INTO articles ({ARTICLE_COLUMNS})
+         SELECT {page_id}, (item.ordinality - 1)::int, item.kind, item.kicker, item.title, item.subtitle,
+                item.authors, item.source, item.dateline, item.paragraphs, item.jumps, item.extra::jsonb,
+                item.dateline_city, item.continues_to, item.continued_from, item.persons, item.places,
+                item.orgs, item.simhash
+         FROM {from}unnest({batch}::baokan_article_row[]) WITH ORDINALITY AS item
+         {articles_conflict}
          RETURNING id, simhash),
        fingerprinted AS (
          INSERT INTO article_fingerprints (article_id, simhash)
          SELECT id, simhash FROM written WHERE simhash IS NOT NULL
-         ON CONFLICT (article_id) DO UPDATE SET simhash = EXCLUDED.simhash
-         WHERE article_fingerprints.simhash <> EXCLUDED.simhash)"
+         {fingerprints_conflict})"
     )
 }
 
@@ -349,9 +400,10 @@ fn learn_words(from: &str, words: &str) -> String {
 static LEARN_WORDS: LazyLock<String> = LazyLock::new(|| learn_words("", "$1"));
 
 /// A new page (`$1`..`$8`: path, hash, paper, date, month-day, page number,
-/// encoding, text), its articles (`$9`, [`article_batch`]) and the names it
-/// teaches (`$10`, [`learned_words`]): returns the page id, or no row when
-/// the path is stored already (and then writes nothing).
+/// encoding, text), its articles (`$9`, [`article_rows`]) and the names it
+/// teaches (`$10`, [`learned_words`]): returns the page id and the ids and
+/// fingerprints of its articles that have one (in id order), or no row
+/// when the path is stored already (and then writes nothing).
 static INSERT_NEW_PAGE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH page AS (
@@ -360,15 +412,18 @@ static INSERT_NEW_PAGE: LazyLock<String> = LazyLock::new(|| {
            ON CONFLICT (source_path) DO NOTHING RETURNING id),
          {},
          learned AS ({})
-         SELECT id FROM page",
-        articles_upsert("page.id", "page, ", "$9"),
+         SELECT id,
+                ARRAY(SELECT id FROM written WHERE simhash IS NOT NULL ORDER BY id),
+                ARRAY(SELECT simhash FROM written WHERE simhash IS NOT NULL ORDER BY id)
+         FROM page",
+        articles_upsert("page.id", "page, ", "$9", false),
         learn_words("page, ", "$10")
     )
 });
 
 /// Upserts a stored page's articles (`$1`: page id, `$2`: the batch).
 static UPSERT_ARTICLES: LazyLock<String> =
-    LazyLock::new(|| format!("WITH {} SELECT count(*) FROM written", articles_upsert("$1", "", "$2")));
+    LazyLock::new(|| format!("WITH {} SELECT count(*) FROM written", articles_upsert("$1", "", "$2", true)));
 
 /// The names of each article: `names` when the caller read them (one per
 /// article), else read here (the caller saw the page unchanged, then it
@@ -390,17 +445,6 @@ fn learned_words(names: &[ArticleNames]) -> Vec<&str> {
     learned.into_iter().collect()
 }
 
-/// A page's articles as the JSON array the upsert reads.
-fn article_batch(articles: &[ParsedArticle], names: &[ArticleNames]) -> Result<serde_json::Value, StoreError> {
-    Ok(serde_json::Value::Array(
-        articles
-            .iter()
-            .zip(names)
-            .map(|(article, names)| derived_fields(article, names).map(serde_json::Value::Object))
-            .collect::<Result<_, _>>()?,
-    ))
-}
-
 /// Replaces a stored page's articles: upserts them by ordinal (unchanged
 /// rows are left alone, so no change-log entry), deletes ordinals beyond
 /// the new count and fingerprints of bodies now too short, and adds the
@@ -414,7 +458,7 @@ async fn replace_articles(
     let names = names_for(articles, names);
     sqlx::query(UPSERT_ARTICLES.as_str())
         .bind(page_id)
-        .bind(article_batch(articles, &names)?)
+        .bind(article_rows(articles, &names)?)
         .execute(&mut **transaction)
         .await?;
     sqlx::query("DELETE FROM articles WHERE page_id = $1 AND ordinal >= $2")
@@ -434,31 +478,6 @@ async fn replace_articles(
         sqlx::query(LEARN_WORDS.as_str()).bind(&learned).execute(&mut **transaction).await?;
     }
     Ok(())
-}
-
-/// An article as stored: the parser's fields plus what is derived from
-/// them (dateline city, jump targets, names, SimHash).
-fn derived_fields(
-    article: &ParsedArticle,
-    names: &ArticleNames,
-) -> Result<serde_json::Map<String, serde_json::Value>, serde_json::Error> {
-    let serde_json::Value::Object(mut fields) = serde_json::to_value(article)? else {
-        return Ok(serde_json::Map::new());
-    };
-    let (continues_to, continued_from) = crate::jumps::jump_targets(&article.jumps);
-    let city = article.dateline.as_deref().and_then(crate::parse::dateline::dateline_city);
-    fields.insert("dateline_city".into(), serde_json::to_value(city)?);
-    fields.insert("continues_to".into(), serde_json::to_value(continues_to)?);
-    fields.insert("continued_from".into(), serde_json::to_value(continued_from)?);
-    fields.insert("persons".into(), serde_json::to_value(&names.persons)?);
-    fields.insert("places".into(), serde_json::to_value(&names.places)?);
-    fields.insert("orgs".into(), serde_json::to_value(&names.orgs)?);
-    // As text: JSON numbers would lose the low bits of a 64-bit value.
-    fields.insert(
-        "simhash".into(),
-        serde_json::to_value(crate::simhash::simhash(&article.paragraphs).map(|h| h.to_string()))?,
-    );
-    Ok(fields)
 }
 
 /// Deletes pages (and, by cascade, their articles, which the change log

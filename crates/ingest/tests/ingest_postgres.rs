@@ -615,3 +615,30 @@ async fn the_change_log_names_every_changed_article_once_and_the_stories_continu
         "{logged:?}"
     );
 }
+
+/// The pool does not check a connection before every statement (a round
+/// trip each), only one left idle: after PostgreSQL dropped the ingest's
+/// idle connections (a restart, an administrator, an idle timeout), the
+/// next pages are stored, not failed.
+#[tokio::test]
+async fn pages_are_stored_after_postgresql_dropped_the_idle_connections() {
+    let database = fresh_database().await;
+    let pool = baokan_common::db::connect_and_migrate(&database.url, 2).await.unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let first = ingest_text(&pool, &folder.path().join("1.txt"), "本报讯 第一篇文章的正文。\n").await;
+    assert_eq!((first.pages_new, first.pages_failed), (1, 0));
+
+    let terminated: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&database.pool)
+    .await
+    .unwrap();
+    assert!(!terminated.is_empty() && terminated.iter().all(|done| *done), "{terminated:?}");
+    tokio::time::sleep(baokan_common::db::CHECK_AFTER_IDLE + std::time::Duration::from_millis(300)).await;
+
+    let second = ingest_text(&pool, &folder.path().join("2.txt"), "本报讯 第二篇文章的正文。\n").await;
+    assert_eq!((second.pages_new, second.pages_failed), (1, 0), "{second:?}");
+    assert_eq!(count(&pool, "SELECT count(*) FROM pages").await, 2);
+}
