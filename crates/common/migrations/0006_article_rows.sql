@@ -1,7 +1,7 @@
 -- A page's articles as the ingest sends them: one array of this row type,
 -- in PostgreSQL's binary format, which the page's insert unpacks with
 -- unnest. Before, the ingest sent a JSON array that PostgreSQL parsed and
--- took apart field by field (a fifth of its CPU per page). The fields are
+-- took apart field by field (about a seventh of its CPU per page). The fields are
 -- the stored columns of `articles`, in the ingest's order; `extra` is the
 -- JSON text of that column.
 CREATE TYPE baokan_article_row AS (

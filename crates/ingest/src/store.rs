@@ -148,9 +148,10 @@ fn has_jump_targets(articles: &[ParsedArticle]) -> bool {
 /// statement sees what was committed when it started), so it sees the other
 /// page and links them; no lock is needed. A page found unchanged is linked
 /// again, which repairs links lost to a crash between the two transactions.
-/// `was_stored`: the page existed before this ingest.
-/// A new page without jumps or fingerprints has nothing to link: no
-/// transaction is opened.
+/// `linking` says whether the page existed before this ingest and, for a
+/// new page, what it holds: one without jump targets skips the
+/// continuation look-up, and one without fingerprints either has nothing
+/// to link (no transaction is opened).
 pub async fn link_page(pool: &PgPool, page_id: i64, linking: &Linking) -> Result<(), StoreError> {
     let (continuations, fingerprints) = match linking {
         Linking::Stored => (true, None),
