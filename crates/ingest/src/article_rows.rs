@@ -4,7 +4,8 @@
 //! PostgreSQL copies the values, with no JSON to parse and no array to
 //! rebuild per field.
 
-use baokan_common::ParsedArticle;
+use baokan_common::{ParsedArticle, Section};
+use serde::Serialize;
 use sqlx::postgres::{PgHasArrayType, PgTypeInfo};
 use sqlx::Postgres;
 
@@ -50,14 +51,18 @@ impl PgHasArrayType for ArticleRow<'_> {
     }
 }
 
+/// The `extra` column: what the parser found beyond the stored fields.
+#[derive(Serialize)]
+struct Extra<'a> {
+    column: Option<&'a str>,
+    sections: &'a [Section],
+}
+
 impl<'a> ArticleRow<'a> {
     /// The stored row of `article`, whose names are `names`.
     pub fn new(article: &'a ParsedArticle, names: &'a ArticleNames) -> Result<Self, serde_json::Error> {
         let (continues_to, continued_from) = crate::jumps::jump_targets(&article.jumps);
-        let extra = serde_json::to_string(&serde_json::json!({
-            "column": article.column,
-            "sections": article.sections,
-        }))?;
+        let extra = serde_json::to_string(&Extra { column: article.column.as_deref(), sections: &article.sections })?;
         Ok(ArticleRow {
             kind: article.kind.as_str(),
             kicker: article.kicker.as_deref(),
@@ -77,6 +82,13 @@ impl<'a> ArticleRow<'a> {
             orgs: &names.orgs,
             simhash: crate::simhash::simhash(&article.paragraphs),
         })
+    }
+}
+
+impl ArticleRow<'_> {
+    /// Whether the article continues on, or is continued from, another page.
+    pub fn has_jump_targets(&self) -> bool {
+        !self.continues_to.is_empty() || !self.continued_from.is_empty()
     }
 }
 

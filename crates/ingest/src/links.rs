@@ -116,10 +116,10 @@ pub async fn group_wire_copies(
     transaction: &mut Transaction<'_, Postgres>,
     page_id: i64,
     was_stored: bool,
-    known: Option<Vec<(i64, i64)>>,
+    known: Option<&[(i64, i64)]>,
 ) -> Result<u64, sqlx::Error> {
     let mine: Vec<(i64, i64)> = match known {
-        Some(fingerprints) => fingerprints,
+        Some(fingerprints) => fingerprints.to_vec(),
         None => {
             sqlx::query_as("SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL")
                 .bind(page_id)

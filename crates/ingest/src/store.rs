@@ -14,7 +14,7 @@ use baokan_common::ParsedArticle;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use crate::article_rows::article_rows;
+use crate::article_rows::{article_rows, ArticleRow};
 use crate::metadata::PageMetadata;
 use crate::names::ArticleNames;
 
@@ -100,18 +100,13 @@ where
 
 /// Stores a page and its articles atomically.
 pub async fn store_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoreOutcome, StoreError> {
-    let (outcome, page_id, inserted) = retry_transient("store page", || store_page_rows(pool, page)).await?;
-    let Some(page_id) = page_id else {
-        return Ok(outcome);
-    };
-    let linking = match inserted {
-        Some(fingerprints) => Linking::New { jumps: has_jump_targets(page.articles), fingerprints },
-        None => Linking::Stored,
-    };
-    // The page is stored; a link that still fails is left to the next
-    // run, which links unchanged pages again.
-    if let Err(error) = retry_transient("link page", || link_page(pool, page_id, &linking)).await {
-        tracing::warn!(page_id, %error, "page stored but not linked");
+    let (outcome, page_id, linking) = retry_transient("store page", || store_page_rows(pool, page)).await?;
+    if let Some(page_id) = page_id {
+        // The page is stored; a link that still fails is left to the next
+        // run, which links unchanged pages again.
+        if let Err(error) = retry_transient("link page", || link_page(pool, page_id, &linking)).await {
+            tracing::warn!(page_id, %error, "page stored but not linked");
+        }
     }
     Ok(outcome)
 }
@@ -133,14 +128,6 @@ pub enum Linking {
     },
 }
 
-/// Whether any of `articles` continues on, or is continued from, another page.
-fn has_jump_targets(articles: &[ParsedArticle]) -> bool {
-    articles.iter().any(|article| {
-        let (to, from) = crate::jumps::jump_targets(&article.jumps);
-        !to.is_empty() || !from.is_empty()
-    })
-}
-
 /// Links a stored page's articles to the rest of the archive (continuations,
 /// wire copy groups) in a short transaction of its own, after the page's own
 /// transaction committed. Of two pages stored at the same time, the linking
@@ -153,22 +140,17 @@ fn has_jump_targets(articles: &[ParsedArticle]) -> bool {
 /// continuation look-up, and one without fingerprints either has nothing
 /// to link (no transaction is opened).
 pub async fn link_page(pool: &PgPool, page_id: i64, linking: &Linking) -> Result<(), StoreError> {
-    let (continuations, fingerprints) = match linking {
-        Linking::Stored => (true, None),
-        Linking::New { jumps, fingerprints } => {
-            if !jumps && fingerprints.is_empty() {
-                return Ok(());
-            }
-            (*jumps, Some(fingerprints.clone()))
-        }
+    let (was_stored, jumps, known) = match linking {
+        Linking::Stored => (true, true, None),
+        Linking::New { jumps: false, fingerprints } if fingerprints.is_empty() => return Ok(()),
+        Linking::New { jumps, fingerprints } => (false, *jumps, Some(fingerprints.as_slice())),
     };
-    let was_stored = *linking == Linking::Stored;
     // Every linking query is an index lookup by page, band or edition.
     let mut transaction = begin_index_lookups(pool).await?;
-    if continuations {
+    if jumps {
         crate::links::link_continuations(&mut transaction, page_id, was_stored).await?;
     }
-    crate::links::group_wire_copies(&mut transaction, page_id, was_stored, fingerprints).await?;
+    crate::links::group_wire_copies(&mut transaction, page_id, was_stored, known).await?;
     transaction.commit().await?;
     Ok(())
 }
@@ -254,9 +236,9 @@ fn same_page(row: &StoredPage, page: &PageRecord<'_>) -> bool {
     holds(row, page.content_hash, page.metadata, &page.issue_month_day)
 }
 
-/// What [`store_page_rows`] did: the outcome, the page id, and for a page
-/// it inserted, its articles' ids and fingerprints.
-type StoredRows = (StoreOutcome, Option<i64>, Option<Vec<(i64, i64)>>);
+/// What [`store_page_rows`] did: the outcome, the page id, and what
+/// linking the page has to look up.
+type StoredRows = (StoreOutcome, Option<i64>, Linking);
 
 /// Stores the page row and its articles; returns what it did.
 async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoredRows, StoreError> {
@@ -268,8 +250,8 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoredR
     let mut insert_first = page.expect_new;
     for _ in 0..3 {
         if insert_first {
-            if let Some((page_id, fingerprints)) = insert_new_page(pool, page).await? {
-                return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id), Some(fingerprints)));
+            if let Some((page_id, linking)) = insert_new_page(pool, page).await? {
+                return Ok((StoreOutcome::New { articles: page.articles.len() }, Some(page_id), linking));
             }
         }
         let mut transaction = pool.begin().await?;
@@ -281,7 +263,7 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoredR
         let page_id = row.0;
         if same_page(&row, page) {
             transaction.rollback().await?;
-            return Ok((StoreOutcome::Unchanged, Some(page_id), None));
+            return Ok((StoreOutcome::Unchanged, Some(page_id), Linking::Stored));
         }
         let update = sqlx::query_as::<_, (i64,)>(
             "UPDATE pages SET content_hash = $2, paper = $3, issue_date = $4, issue_month_day = $5, page_number = $6,
@@ -291,22 +273,27 @@ async fn store_page_rows(pool: &PgPool, page: &PageRecord<'_>) -> Result<StoredR
         bind_page_fields(update.bind(page_id), page).fetch_one(&mut *transaction).await?;
         replace_articles(&mut transaction, page_id, page.articles, page.names).await?;
         transaction.commit().await?;
-        return Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id), None));
+        return Ok((StoreOutcome::Replaced { articles: page.articles.len() }, Some(page_id), Linking::Stored));
     }
     Err(StoreError::Database(sqlx::Error::RowNotFound))
 }
 
 /// Inserts a new page, its articles, their fingerprints and the names it
 /// teaches in one statement: atomic without a transaction, in one round
-/// trip. Returns the page id and its articles' ids and fingerprints (those
-/// with one), or `None` when a page with this path is stored already (then
-/// nothing is written).
-async fn insert_new_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<Option<(i64, Vec<(i64, i64)>)>, StoreError> {
+/// trip. Returns the page id and what linking it has to look up (whether
+/// it has jump targets; its articles' ids and fingerprints, as inserted),
+/// or `None` when a page with this path is stored already (then nothing is
+/// written).
+async fn insert_new_page(pool: &PgPool, page: &PageRecord<'_>) -> Result<Option<(i64, Linking)>, StoreError> {
     let names = names_for(page.articles, page.names);
+    let rows = article_rows(page.articles, &names)?;
+    let jumps = rows.iter().any(ArticleRow::has_jump_targets);
     let insert = bind_page_fields(sqlx::query_as(INSERT_NEW_PAGE.as_str()).bind(page.source_path), page);
     let inserted: Option<(i64, Vec<i64>, Vec<i64>)> =
-        insert.bind(article_rows(page.articles, &names)?).bind(learned_words(&names)).fetch_optional(pool).await?;
-    Ok(inserted.map(|(page_id, ids, fingerprints)| (page_id, ids.into_iter().zip(fingerprints).collect())))
+        insert.bind(rows).bind(learned_words(&names)).fetch_optional(pool).await?;
+    Ok(inserted.map(|(page_id, ids, fingerprints)| {
+        (page_id, Linking::New { jumps, fingerprints: ids.into_iter().zip(fingerprints).collect() })
+    }))
 }
 
 /// A statement on a page row that returns `O`.
