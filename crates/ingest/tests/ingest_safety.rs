@@ -20,7 +20,10 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 }
 
 async fn errors(pool: &PgPool) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT source_path, reason FROM ingest_errors ORDER BY source_path").fetch_all(pool).await.unwrap()
+    sqlx::query_as("SELECT source_path, reason FROM ingest_errors ORDER BY source_path, id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
