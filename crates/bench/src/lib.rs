@@ -7,6 +7,7 @@
 pub mod alternatives;
 pub mod compare;
 pub mod corpus;
+pub mod host;
 pub mod inprocess;
 pub mod latency;
 pub mod mix;

@@ -60,6 +60,7 @@ pub fn rare_names(corpus_dir: &std::path::Path) -> Vec<String> {
 pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     let mut report = Report::default();
     report.figure("articles asked", config.articles as f64, "");
+    report.note("machine", crate::host::machine());
     let started = Instant::now();
     let sources = crate::sources::load(&config.sources_dir)?;
     let summary = crate::corpus::build(&config.corpus_dir, config.articles, config.seed, &sources)
@@ -79,6 +80,7 @@ pub async fn run(config: &RunConfig) -> anyhow::Result<Report> {
     crate::pipeline::measure_parse(&config.corpus_dir, &mut report)?;
     let pool =
         baokan_common::db::connect_and_migrate(&config.database_url, 8).await.context("connecting to PostgreSQL")?;
+    report.note("PostgreSQL settings", crate::host::postgres_settings(&pool).await?);
     let articles =
         crate::pipeline::measure_ingest(&config.bin_dir, &config.corpus_dir, &config.database_url, &pool, &mut report)
             .await?;
