@@ -3,8 +3,9 @@
 //! ingest and the alternatives (a server without autovacuum never gathers
 //! planner statistics or marks pages all-visible on its own; `fsync` and
 //! `synchronous_commit` set what a commit waits for; `shared_buffers` what
-//! stays cached). Printed at the top of every run, so two runs' figures can
-//! be told apart by their hosts.
+//! stays cached). Printed in every run (the machine second, the settings
+//! before the ingest's figures), so two runs' figures can be told apart by
+//! their hosts.
 
 use sqlx::PgPool;
 
