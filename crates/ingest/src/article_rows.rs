@@ -83,9 +83,7 @@ impl<'a> ArticleRow<'a> {
             simhash: crate::simhash::simhash(&article.paragraphs),
         })
     }
-}
 
-impl ArticleRow<'_> {
     /// Whether the article continues on, or is continued from, another page.
     pub fn has_jump_targets(&self) -> bool {
         !self.continues_to.is_empty() || !self.continued_from.is_empty()

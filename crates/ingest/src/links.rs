@@ -3,6 +3,7 @@
 //! joined through their jump lines) and wire copy groups (near-identical
 //! texts anywhere in the archive, found by SimHash bands).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sqlx::{Postgres, Transaction};
@@ -118,14 +119,14 @@ pub async fn group_wire_copies(
     was_stored: bool,
     known: Option<&[(i64, i64)]>,
 ) -> Result<u64, sqlx::Error> {
-    let mine: Vec<(i64, i64)> = match known {
-        Some(fingerprints) => fingerprints.to_vec(),
-        None => {
+    let mine: Cow<'_, [(i64, i64)]> = match known {
+        Some(fingerprints) => Cow::Borrowed(fingerprints),
+        None => Cow::Owned(
             sqlx::query_as("SELECT id, simhash FROM articles WHERE page_id = $1 AND simhash IS NOT NULL")
                 .bind(page_id)
                 .fetch_all(&mut **transaction)
-                .await?
-        }
+                .await?,
+        ),
     };
     // One statement for all the page's articles: per band, an equality
     // lookup on that band's expression index (`= ANY`), glued with UNION
@@ -162,7 +163,7 @@ pub async fn group_wire_copies(
     };
     // A set: an article found through several bands comes back once per band.
     let mut close: BTreeSet<(i64, i64)> = BTreeSet::new();
-    for (id, fingerprint) in &mine {
+    for (id, fingerprint) in mine.iter() {
         for (other, other_fingerprint) in &candidates {
             if other != id && crate::simhash::distance(*fingerprint, *other_fingerprint) <= MAX_DISTANCE {
                 close.insert((*id, *other));
