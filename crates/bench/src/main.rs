@@ -88,6 +88,14 @@ enum Command {
         #[arg(long)]
         index_dir: PathBuf,
     },
+    /// Merges an existing index folder into at most `--segments` segments
+    /// (the service leaves one per core), for comparing segment counts.
+    MergeIndex {
+        #[arg(long)]
+        index_dir: PathBuf,
+        #[arg(long)]
+        segments: usize,
+    },
     /// Sends the mix to a running `baokan-search` (latency, then QPS per client
     /// count, each search run anew, then the largest count with the result
     /// cache allowed), for profiling the service under load.
@@ -263,6 +271,19 @@ async fn main() -> anyhow::Result<()> {
             let mut report = baokan_bench::report::Report::default();
             baokan_bench::pipeline::measure_index_build(&pool, &index_dir, articles, &mut report).await?;
             print!("{report}");
+        }
+        Command::MergeIndex { index_dir, segments } => {
+            anyhow::ensure!(segments > 0, "--segments must be at least 1");
+            let started = std::time::Instant::now();
+            let (index, _) = baokan_search::index::ArticleIndex::open(&index_dir, None)?;
+            let before = index.segments();
+            index.merge_segments_into(segments)?;
+            println!(
+                "{} segments merged into {} in {:.1} s",
+                before,
+                index.segments(),
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Run {
             articles,

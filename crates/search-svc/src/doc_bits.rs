@@ -133,24 +133,21 @@ impl DocBits {
         }
     }
 
-    /// Clears the bits of documents `keep` says no to.
-    pub(crate) fn retain(&mut self, keep: impl Fn(DocId) -> bool) {
-        for (index, word) in self.0.iter_mut().enumerate() {
-            let mut rest = *word;
-            while rest != 0 {
-                let bit = rest.trailing_zeros();
-                if !keep(index as DocId * 64 + bit) {
-                    *word &= !(1 << bit);
-                }
-                rest &= rest - 1;
-            }
+    /// Clears the document's bit.
+    #[inline]
+    pub(crate) fn remove(&mut self, doc: DocId) {
+        if let Some(word) = self.0.get_mut((doc / 64) as usize) {
+            *word &= !(1 << (doc % 64));
         }
     }
 
-    /// Clears the bits of deleted documents.
+    /// Clears the bits of deleted documents (from the segment's list of
+    /// them, `deleted_docs.rs`: a few look-ups, not a check of every bit).
     pub(crate) fn remove_deleted(&mut self, reader: &SegmentReader) {
-        if let Some(alive) = reader.alive_bitset() {
-            self.retain(|doc| alive.is_alive(doc));
+        if let Some(deleted) = crate::deleted_docs::of(reader) {
+            for &doc in deleted.iter() {
+                self.remove(doc);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ pub mod checksum;
 pub mod conjunction;
 pub mod day_sorted;
 mod day_table;
+mod deleted_docs;
 pub mod dictionary;
 mod doc_bits;
 pub mod document;

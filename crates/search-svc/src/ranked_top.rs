@@ -150,8 +150,8 @@ impl SegmentTop {
 /// disjoint lists (see `IndexFields::heading_only_grams`). Later parts hold
 /// no searchable text, so nothing else is excluded. With nothing deleted in
 /// a segment, the count is two document frequencies, read without decoding
-/// a posting; otherwise both lists are walked a block at a time and their
-/// live documents counted.
+/// a posting; with a few deleted documents, the ones the lists hold are
+/// subtracted ([`count_word_in`]).
 pub fn count_word(searcher: &Searcher, word: &ConjunctionWord, cancel: &Cancellation) -> tantivy::Result<usize> {
     let counts = crate::parallel::executor().map(
         |reader: &SegmentReader| {
@@ -197,26 +197,49 @@ pub fn count_word_and_facets(
     Ok((total, counts))
 }
 
-/// [`count_word`] in one segment.
+/// [`count_word`] in one segment: each list's document frequency, less
+/// the deleted documents it holds (sought one by one when they are few,
+/// `deleted_docs.rs`; otherwise the list is walked a block at a time and
+/// its live documents counted).
 pub(crate) fn count_word_in(reader: &SegmentReader, word: &ConjunctionWord) -> tantivy::Result<u32> {
+    let deleted = crate::deleted_docs::of(reader);
     let mut count = 0;
     for term in [&word.body, &word.heading_only] {
         let inverted = reader.inverted_index(term.field())?;
-        let Some(alive) = reader.alive_bitset() else {
-            count += inverted.doc_freq(term)?;
-            continue;
-        };
-        let Some(mut block) = inverted.read_block_postings(term, IndexRecordOption::Basic)? else { continue };
-        loop {
-            let docs = block.docs();
-            if docs.is_empty() {
-                break;
+        let Some(info) = inverted.get_term_info(term)? else { continue };
+        count += match (deleted.as_deref(), reader.alive_bitset()) {
+            (Some(deleted), Some(alive)) => {
+                if few_deleted(deleted.len(), info.doc_freq) {
+                    let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                    info.doc_freq - crate::deleted_docs::held_by(&mut postings, deleted)
+                } else {
+                    let mut block = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                    live_in_blocks(&mut block, alive)
+                }
             }
-            count += docs.iter().map(|&doc| u32::from(alive.is_alive(doc))).sum::<u32>();
-            block.advance();
-        }
+            _ => info.doc_freq,
+        };
     }
     Ok(count)
+}
+
+/// Whether `deleted` documents are few enough, against a list of
+/// `doc_freq`, to be sought in it rather than walk it.
+fn few_deleted(deleted: usize, doc_freq: u32) -> bool {
+    (deleted as u64) * u64::from(crate::deleted_docs::POSTINGS_PER_LOOK_UP) <= u64::from(doc_freq)
+}
+
+/// The live documents of a list, walked a block at a time.
+fn live_in_blocks(block: &mut tantivy::postings::BlockSegmentPostings, alive: &tantivy::fastfield::AliveBitSet) -> u32 {
+    let mut count = 0;
+    loop {
+        let docs = block.docs();
+        if docs.is_empty() {
+            return count;
+        }
+        count += docs.iter().map(|&doc| u32::from(alive.is_alive(doc))).sum::<u32>();
+        block.advance();
+    }
 }
 
 /// Used only if tantivy collects document by document (it calls

@@ -1,48 +1,51 @@
 //! What searches remember per segment (segments never change, and their ids
 //! are unique): the facet terms and tables of `facet_counts.rs`, the issue
-//! days of `day_table.rs`. The most recent segments are kept; the oldest
-//! is dropped first.
+//! days of `day_table.rs`, and (keyed by segment and delete generation) the
+//! deleted documents of `deleted_docs.rs`. The most recent segments are
+//! kept; the oldest is dropped first.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 
-/// The values, and the order their segments were first seen in.
-type Entries<T> = (HashMap<SegmentId, Arc<T>>, VecDeque<SegmentId>);
+/// The values, and the order their keys were first seen in.
+type Entries<T, K> = (HashMap<K, Arc<T>>, VecDeque<K>);
 
-/// Values by segment, at most `cap` segments.
-pub(crate) struct SegmentMemo<T> {
+/// Values by segment (or by a key naming one state of a segment), at most
+/// `cap` keys.
+pub(crate) struct SegmentMemo<T, K = SegmentId> {
     cap: usize,
-    entries: Mutex<Entries<T>>,
+    entries: Mutex<Entries<T, K>>,
 }
 
-impl<T> SegmentMemo<T> {
+impl<T, K: Copy + Eq + Hash> SegmentMemo<T, K> {
     pub(crate) fn new(cap: usize) -> Self {
         SegmentMemo { cap, entries: Mutex::new((HashMap::new(), VecDeque::new())) }
     }
 
     /// The segment's remembered value, if any.
-    pub(crate) fn get(&self, segment: SegmentId) -> Option<Arc<T>> {
+    pub(crate) fn get(&self, segment: K) -> Option<Arc<T>> {
         let entries = self.entries.lock().ok()?;
         entries.0.get(&segment).map(Arc::clone)
     }
 
     /// The segment's value, `make` on first use (made under the memo's
     /// lock: for cheap values).
-    pub(crate) fn get_or_insert_with(&self, segment: SegmentId, make: impl FnOnce() -> T) -> Arc<T> {
+    pub(crate) fn get_or_insert_with(&self, segment: K, make: impl FnOnce() -> T) -> Arc<T> {
         self.remember(segment, || Arc::new(make()))
     }
 
     /// Remembers `value` (made without the lock) unless the segment has
     /// one; returns the remembered one.
-    pub(crate) fn insert(&self, segment: SegmentId, value: T) -> Arc<T> {
+    pub(crate) fn insert(&self, segment: K, value: T) -> Arc<T> {
         self.remember(segment, || Arc::new(value))
     }
 
     /// The segment's value, or `make`'s, remembered (if the memory is
     /// unusable, `make`'s is returned and not remembered).
-    fn remember(&self, segment: SegmentId, make: impl FnOnce() -> Arc<T>) -> Arc<T> {
+    fn remember(&self, segment: K, make: impl FnOnce() -> Arc<T>) -> Arc<T> {
         let Ok(mut entries) = self.entries.lock() else { return make() };
         let (map, order) = &mut *entries;
         if let Some(value) = map.get(&segment) {
@@ -60,7 +63,7 @@ impl<T> SegmentMemo<T> {
     }
 
     /// Every remembered segment and value, oldest first.
-    pub(crate) fn oldest_first(&self) -> Vec<(SegmentId, Arc<T>)> {
+    pub(crate) fn oldest_first(&self) -> Vec<(K, Arc<T>)> {
         let Ok(entries) = self.entries.lock() else { return Vec::new() };
         let (map, order) = &*entries;
         order.iter().filter_map(|id| map.get(id).map(|value| (*id, Arc::clone(value)))).collect()
