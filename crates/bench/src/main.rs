@@ -10,6 +10,11 @@ use baokan_bench::run::{run, RunConfig};
 use clap::{Parser, Subcommand};
 use sqlx::{Connection, Executor, PgConnection};
 
+/// The service's allocator, so that in-process searches and the index
+/// build run as they do in `baokan-search`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmarks baokan against PostgreSQL and SQLite full-text search.
 #[derive(Debug, Parser)]
 #[command(name = "baokan-bench", version, about)]

@@ -14,6 +14,12 @@ use baokan_ingest::run::RunOptions;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: the service's searches and the
+/// ingest allocate and free many small buffers across threads
+/// (BENCHMARKS.md, twenty-third session).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Reads newspaper page files, splits them into articles and stores them in PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "baokan-ingest", version, about)]

@@ -14,6 +14,12 @@ use clap::{Args, Parser, Subcommand};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tracing::info;
 
+/// mimalloc rather than glibc's malloc: the service's searches and the
+/// ingest allocate and free many small buffers across threads
+/// (BENCHMARKS.md, twenty-third session).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Bytes in a MiB (`--writer-memory-mib`).
 const MIB: usize = 1024 * 1024;
 
