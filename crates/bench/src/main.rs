@@ -1,6 +1,7 @@
 //! The `baokan-bench` command line: `corpus` writes a deterministic corpus,
 //! `run` measures baokan and the alternatives at a chosen scale, `profile`,
-//! `parse` and `build-index` repeat one part for profiling.
+//! `parse` and `build-index` repeat one part for profiling, `merge-index`
+//! merges an index into fewer segments (to compare segment counts).
 
 use std::path::PathBuf;
 use std::time::Duration;

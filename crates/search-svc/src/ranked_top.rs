@@ -225,7 +225,7 @@ pub(crate) fn count_word_in(reader: &SegmentReader, word: &ConjunctionWord) -> t
 
 /// Whether `deleted` documents are few enough, against a list of
 /// `doc_freq`, to be sought in it rather than walk it.
-fn few_deleted(deleted: usize, doc_freq: u32) -> bool {
+pub(crate) fn few_deleted(deleted: usize, doc_freq: u32) -> bool {
     (deleted as u64) * u64::from(crate::deleted_docs::POSTINGS_PER_LOOK_UP) <= u64::from(doc_freq)
 }
 

@@ -1448,6 +1448,7 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let cancel = Cancellation::new();
         let mut headline_only = 0;
+        let (mut subtracted, mut walked) = (0, 0);
         for text in ["经济", "合作", "农村", "改革", "创新", "济南", "报道", "城市", "没有"] {
             let params = relevance_params(text, 10, 0, Vec::new());
             let (_, gram, _) = single_gram_disjunction(&fields, &params).expect("one gram");
@@ -1455,15 +1456,28 @@ mod tests {
             let built = build_query(&fields, &params).unwrap();
             let expected = searcher.search(&*built.matching, &Count).unwrap();
             assert_eq!(count_word(&searcher, &word, &cancel).unwrap(), expected, "{text}");
-            // Per segment too: the segment without deletes by document frequencies alone.
+            // Per segment too: the segment without deletes by document
+            // frequencies alone, the others by subtracting the deleted
+            // documents a list holds or by walking it.
             for reader in searcher.segment_readers() {
                 let one = crate::ranked_top::count_word_in(reader, &word).unwrap();
                 let matched = built.matching.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
                 assert_eq!(one, matched.count(reader).unwrap(), "{text}");
+                if let Some(deleted) = crate::deleted_docs::of(reader) {
+                    for term in [&word.body, &word.heading_only] {
+                        let doc_freq = reader.inverted_index(term.field()).unwrap().doc_freq(term).unwrap();
+                        if crate::ranked_top::few_deleted(deleted.len(), doc_freq) {
+                            subtracted += 1;
+                        } else if doc_freq > 0 {
+                            walked += 1;
+                        }
+                    }
+                }
             }
             headline_only += searcher.doc_freq(&word.heading_only).unwrap();
         }
         assert!(headline_only > 100, "{headline_only} headline-only hits counted");
+        assert!(subtracted > 0 && walked > 0, "lists with deletes: {subtracted} subtracted, {walked} walked");
     }
 
     #[test]
