@@ -9,6 +9,8 @@
 
 use sqlx::PgPool;
 
+use crate::stats::proc_field as field;
+
 /// The server settings printed, in this order.
 const SETTINGS: [&str; 7] = [
     "server_version",
@@ -35,14 +37,6 @@ pub fn machine() -> String {
         parts.push(format!("{:.1} GiB", kib / (1024.0 * 1024.0)));
     }
     parts.join(", ")
-}
-
-/// The value of the first `name: value` line of a `/proc` file.
-fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        (key.trim() == name).then(|| value.trim())
-    })
 }
 
 /// `name value` pairs of the server's [`SETTINGS`], comma-separated.

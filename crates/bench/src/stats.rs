@@ -40,9 +40,17 @@ pub fn ms(duration: Duration) -> String {
 /// Peak resident set (`VmHWM`) of a process in bytes, if it is still there.
 pub fn peak_rss_bytes(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    let kib: u64 = proc_field(&status, "VmHWM")?.trim_end_matches("kB").trim().parse().ok()?;
     Some(kib * 1024)
+}
+
+/// The value of the first `name: value` line of a `/proc` file
+/// (`/proc/<pid>/status`, `/proc/cpuinfo`, `/proc/meminfo`).
+pub(crate) fn proc_field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == name).then(|| value.trim())
+    })
 }
 
 /// Clock ticks per second of the CPU times in `/proc/<pid>/stat` (Linux's
