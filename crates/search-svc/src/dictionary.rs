@@ -15,9 +15,9 @@ use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::Searcher;
 
 use crate::analyzer::learn_words;
-use crate::document::stored_u64;
 use crate::error::SearchError;
 use crate::schema::IndexFields;
+use crate::stored_doc::StoredDoc;
 
 /// Words applied by this follower.
 #[derive(Debug, Default)]
@@ -109,8 +109,8 @@ pub fn articles_containing(
             continue;
         }
         for address in searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)? {
-            let document: tantivy::TantivyDocument = searcher.doc(address)?;
-            if let Some(id) = stored_u64(&document, fields.id) {
+            let document: StoredDoc = searcher.doc(address)?;
+            if let Some(id) = document.u64(fields.id) {
                 ids.push(id as i64);
             }
         }

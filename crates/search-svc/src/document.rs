@@ -2,7 +2,6 @@
 
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
-use tantivy::schema::document::Value;
 use tantivy::schema::Facet;
 use tantivy::TantivyDocument;
 
@@ -328,19 +327,4 @@ pub fn add_searchable_text(document: &mut TantivyDocument, fields: &IndexFields,
     document.add_text(fields.heading_grams, heading);
     document.add_text(fields.heading_words, heading);
     document.add_text(fields.heading_only_grams, analyzer::heading_only_grams(heading, body));
-}
-
-/// Reads the first text value of a field from a stored document.
-pub fn stored_text(document: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
-    document.get_first(field).and_then(|v| v.as_str()).map(str::to_string)
-}
-
-/// Reads all text values of a field from a stored document.
-pub fn stored_texts(document: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
-    document.get_all(field).filter_map(|v| v.as_str()).map(str::to_string).collect()
-}
-
-/// Reads the first u64 value of a field from a stored document.
-pub fn stored_u64(document: &TantivyDocument, field: tantivy::schema::Field) -> Option<u64> {
-    document.get_first(field).and_then(|v| v.as_u64())
 }

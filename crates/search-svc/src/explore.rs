@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue};
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{Searcher, Term};
 
 use crate::analyzer::normalize_exact;
-use crate::document::stored_text;
 use crate::error::SearchError;
 use crate::query::QueryNode;
 use crate::schema::IndexFields;
 use crate::search::{escape, hit_from_document, leading, matching_query, Filter, Hit};
+use crate::stored_doc::StoredDoc;
 
 /// Most terms a prefix completion looks at per field and segment.
 const MAX_SCANNED_TERMS: usize = 20_000;
@@ -51,11 +51,11 @@ pub fn more_like_this(
     let Some((_, address)) = found.first() else {
         return Err(SearchError::NotFound(format!("no article with id {article_id}")));
     };
-    let document: TantivyDocument = searcher.doc(*address)?;
-    let body = stored_text(&document, fields.body_text).unwrap_or_default();
+    let mut document: StoredDoc = searcher.doc(*address)?;
+    let body = document.take_text(fields.body_text).unwrap_or_default();
     let heading = [fields.kicker, fields.title, fields.subtitle]
         .into_iter()
-        .filter_map(|field| stored_text(&document, field))
+        .filter_map(|field| document.take_text(field))
         .collect::<Vec<_>>()
         .join("\n");
     let like = MoreLikeThisQuery::builder()
@@ -73,16 +73,12 @@ pub fn more_like_this(
     let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit), Count))?;
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
-        let related: TantivyDocument = searcher.doc(address)?;
-        let body = stored_text(&related, fields.body_text).unwrap_or_default();
-        let title = stored_text(&related, fields.title).unwrap_or_default();
-        hits.push(hit_from_document(
-            &related,
-            fields,
-            score,
-            escape(&leading(&body, RELATED_SNIPPET_CHARS)),
-            escape(&title),
-        ));
+        let mut related: StoredDoc = searcher.doc(address)?;
+        let body = related.take_text(fields.body_text).unwrap_or_default();
+        let mut hit =
+            hit_from_document(related, fields, score, escape(&leading(&body, RELATED_SNIPPET_CHARS)), String::new());
+        hit.title_highlight = escape(&hit.title);
+        hits.push(hit);
     }
     Ok((total as u64, hits))
 }

@@ -37,6 +37,7 @@ pub mod search_pool;
 mod segment_memo;
 pub mod server;
 pub mod service;
+pub mod stored_doc;
 pub mod sync;
 pub mod verify;
 pub mod word_bits;

@@ -11,15 +11,13 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
     RegexQuery, TermQuery,
 };
-use tantivy::schema::document::Value;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term};
 
 use crate::analyzer::{gram_tokens, is_han, normalize_exact, word_tokens};
 use crate::cancel::{Cancellable, Cancellation};
 use crate::conjunction::{self, ConjunctionWord, HitSet};
 use crate::day_sorted;
-use crate::document::{stored_text, stored_texts, stored_u64};
 use crate::error::SearchError;
 use crate::facet_counts::{FacetTopCounts, RootCounts};
 use crate::filter_bits::FilterBits;
@@ -29,6 +27,7 @@ use crate::parallel;
 use crate::query::{QueryField, QueryNode};
 use crate::ranked_top::{count_word, count_word_and_facets, wand_disjunction, PrunedTopDocs};
 use crate::schema::IndexFields;
+use crate::stored_doc::StoredDoc;
 
 /// Default and largest page sizes.
 pub const DEFAULT_PAGE_SIZE: usize = 10;
@@ -724,13 +723,12 @@ fn execute_inner(
     let mut hits = Vec::with_capacity(addresses.len());
     for (score, address) in addresses {
         cancel.check()?;
-        let document: TantivyDocument = searcher.doc(address)?;
-        let body = stored_text(&document, fields.body_text).unwrap_or_default();
-        let title = stored_text(&document, fields.title).unwrap_or_default();
+        let mut document: StoredDoc = searcher.doc(address)?;
+        let body = document.take_text(fields.body_text).unwrap_or_default();
         let snippet = marked(&snippets, &body, &params.highlight)
             .unwrap_or_else(|| escape(&leading(&body, params.highlight.snippet_chars)));
-        let title_highlight = marked(&titles, &title, &params.highlight).unwrap_or_else(|| escape(&title));
-        let mut hit = hit_from_document(&document, fields, score, snippet, title_highlight);
+        let mut hit = hit_from_document(document, fields, score, snippet, String::new());
+        hit.title_highlight = marked(&titles, &hit.title, &params.highlight).unwrap_or_else(|| escape(&hit.title));
         if params.collapse_wire_copies {
             hit.also_in = other_prints(searcher, fields, hit.wire_group, hit.id)?;
         }
@@ -913,35 +911,46 @@ pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// A hit from its stored document (its texts are taken out of it), with
+/// its snippet and marked title made by the caller.
 pub(crate) fn hit_from_document(
-    document: &TantivyDocument,
+    mut document: StoredDoc,
     fields: &IndexFields,
     score: f32,
     snippet: String,
     title_highlight: String,
 ) -> Hit {
-    let text = |field| stored_text(document, field).unwrap_or_default();
+    let number = |field| document.u64(field).unwrap_or(0);
+    let (id, page_id, ordinal, page, wire_group) = (
+        number(fields.id) as i64,
+        number(fields.page_id) as i64,
+        number(fields.ordinal) as i32,
+        number(fields.page) as i32,
+        number(fields.wire_group) as i64,
+    );
+    let parts = document.u64s(fields.parts).into_iter().map(|id| id as i64).collect();
+    let mut text = |field| document.take_text(field).unwrap_or_default();
     Hit {
-        id: stored_u64(document, fields.id).unwrap_or(0) as i64,
-        page_id: stored_u64(document, fields.page_id).unwrap_or(0) as i64,
-        ordinal: stored_u64(document, fields.ordinal).unwrap_or(0) as i32,
+        id,
+        page_id,
+        ordinal,
         paper: text(fields.paper),
         issue_date: text(fields.issue_date),
-        page: stored_u64(document, fields.page).unwrap_or(0) as i32,
+        page,
         kind: text(fields.kind),
         kicker: text(fields.kicker),
         title: text(fields.title),
         subtitle: text(fields.subtitle),
-        authors: stored_texts(document, fields.authors),
         source: text(fields.source),
         dateline: text(fields.dateline),
         source_path: text(fields.source_path),
         dateline_city: text(fields.dateline_city),
-        persons: stored_texts(document, fields.persons),
-        places: stored_texts(document, fields.places),
-        orgs: stored_texts(document, fields.orgs),
-        wire_group: stored_u64(document, fields.wire_group).unwrap_or(0) as i64,
-        parts: document.get_all(fields.parts).filter_map(|v| v.as_u64()).map(|id| id as i64).collect(),
+        authors: document.take_texts(fields.authors),
+        persons: document.take_texts(fields.persons),
+        places: document.take_texts(fields.places),
+        orgs: document.take_texts(fields.orgs),
+        wire_group,
+        parts,
         score,
         snippet,
         title_highlight,
@@ -993,14 +1002,14 @@ fn other_prints(
     let found = searcher.search(&query, &TopDocs::with_limit(ALSO_IN_LIMIT + 1))?;
     let mut copies = Vec::new();
     for (_, address) in found {
-        let document: TantivyDocument = searcher.doc(address)?;
-        let id = stored_u64(&document, fields.id).unwrap_or(0) as i64;
+        let mut document: StoredDoc = searcher.doc(address)?;
+        let id = document.u64(fields.id).unwrap_or(0) as i64;
         if id != except {
             copies.push(WireCopy {
                 article_id: id,
-                paper: stored_text(&document, fields.paper).unwrap_or_default(),
-                issue_date: stored_text(&document, fields.issue_date).unwrap_or_default(),
-                page: stored_u64(&document, fields.page).unwrap_or(0) as i32,
+                paper: document.take_text(fields.paper).unwrap_or_default(),
+                issue_date: document.take_text(fields.issue_date).unwrap_or_default(),
+                page: document.u64(fields.page).unwrap_or(0) as i32,
             });
         }
     }
@@ -1045,6 +1054,7 @@ pub fn decode_page_token(token: &str) -> Result<PageToken, SearchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::TantivyDocument;
 
     #[test]
     fn page_tokens_round_trip_and_reject_garbage() {

@@ -4,8 +4,9 @@
 //! index, only the first part is searchable; each part keeps its own text.
 
 use baokan_common::testing::fresh_database;
-use baokan_search::document::{load_articles, stored_text};
+use baokan_search::document::load_articles;
 use baokan_search::schema::IndexFields;
+use baokan_search::stored_doc::StoredDoc;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
@@ -80,9 +81,9 @@ async fn a_story_in_three_parts_loads_its_parts_in_reading_order() {
     }
     let mut texts: Vec<(i64, String)> = Vec::new();
     for address in searcher.search(&tantivy::query::AllQuery, &DocSetCollector).unwrap() {
-        let document: TantivyDocument = searcher.doc(address).unwrap();
-        let id = document.get_first(fields.id).and_then(|value| tantivy::schema::document::Value::as_u64(&value));
-        texts.push((id.unwrap_or(0) as i64, stored_text(&document, fields.body_text).unwrap_or_default()));
+        let mut document: StoredDoc = searcher.doc(address).unwrap();
+        let id = document.u64(fields.id);
+        texts.push((id.unwrap_or(0) as i64, document.take_text(fields.body_text).unwrap_or_default()));
     }
     texts.sort();
     assert_eq!(
