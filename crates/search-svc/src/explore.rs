@@ -75,8 +75,7 @@ pub fn more_like_this(
     for (score, address) in top {
         let mut related: StoredDoc = searcher.doc(address)?;
         let body = related.take_text(fields.body_text).unwrap_or_default();
-        let mut hit =
-            hit_from_document(related, fields, score, escape(&leading(&body, RELATED_SNIPPET_CHARS)), String::new());
+        let mut hit = hit_from_document(related, fields, score, escape(&leading(&body, RELATED_SNIPPET_CHARS)));
         hit.title_highlight = escape(&hit.title);
         hits.push(hit);
     }

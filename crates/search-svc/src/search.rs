@@ -727,7 +727,7 @@ fn execute_inner(
         let body = document.take_text(fields.body_text).unwrap_or_default();
         let snippet = marked(&snippets, &body, &params.highlight)
             .unwrap_or_else(|| escape(&leading(&body, params.highlight.snippet_chars)));
-        let mut hit = hit_from_document(document, fields, score, snippet, String::new());
+        let mut hit = hit_from_document(document, fields, score, snippet);
         hit.title_highlight = marked(&titles, &hit.title, &params.highlight).unwrap_or_else(|| escape(&hit.title));
         if params.collapse_wire_copies {
             hit.also_in = other_prints(searcher, fields, hit.wire_group, hit.id)?;
@@ -911,15 +911,9 @@ pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// A hit from its stored document (its texts are taken out of it), with
-/// its snippet and marked title made by the caller.
-pub(crate) fn hit_from_document(
-    mut document: StoredDoc,
-    fields: &IndexFields,
-    score: f32,
-    snippet: String,
-    title_highlight: String,
-) -> Hit {
+/// A hit from its stored document (its texts are taken out of it) and its
+/// snippet; the caller marks the title (`title_highlight`, left empty).
+pub(crate) fn hit_from_document(mut document: StoredDoc, fields: &IndexFields, score: f32, snippet: String) -> Hit {
     let number = |field| document.u64(field).unwrap_or(0);
     let (id, page_id, ordinal, page, wire_group) = (
         number(fields.id) as i64,
@@ -953,7 +947,7 @@ pub(crate) fn hit_from_document(
         parts,
         score,
         snippet,
-        title_highlight,
+        title_highlight: String::new(),
         also_in: Vec::new(),
     }
 }
