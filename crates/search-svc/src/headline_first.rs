@@ -20,6 +20,9 @@
 //! Scores are the same leaves' sums, added in one fixed order (tantivy's
 //! order depends on its cursors, so the last bits may differ).
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
@@ -104,21 +107,80 @@ fn segment_top(
     let mut hits = merge(&grams, &words);
     hits.retain(|hit| !top.skips(hit.doc));
     // 2. The best headline scores first.
-    let first = (top.capacity() * FIRST_SCORED_PER_HIT).min(hits.len());
-    if first > 0 && first < hits.len() {
-        hits.select_nth_unstable_by(first - 1, |a, b| b.score().total_cmp(&a.score()));
-    }
-    let (best, rest) = hits.split_at_mut(first);
-    best.sort_unstable_by_key(|hit| hit.doc);
-    score_in_full(reader, word, weights, best, top)?;
-    // 3. The rest whose bound reaches the page.
+    let best = best_headline_hits(&hits, top.capacity() * FIRST_SCORED_PER_HIT);
+    score_in_full(reader, word, weights, &best, top)?;
+    // 3. The rest whose bound reaches the page (the page's last score is
+    // fixed while they are picked; `hits` and `best` are both by document,
+    // so `best` is passed over in one walk).
     let reaches = |bound: Score, top: &SegmentTop| !top.is_full() || may_reach(bound, top.threshold());
-    let mut rest: Vec<HeadlineHit> =
-        rest.iter().copied().filter(|hit| reaches(hit.score() + body_bound, top)).collect();
-    rest.sort_unstable_by_key(|hit| hit.doc);
+    let page_last = top.is_full().then(|| top.threshold());
+    let mut scored = best.iter().map(|hit| hit.doc).peekable();
+    let mut rest = Vec::new();
+    for hit in &hits {
+        if page_last.is_some_and(|last| !may_reach(hit.score() + body_bound, last)) {
+            continue;
+        }
+        while scored.next_if(|&doc| doc < hit.doc).is_some() {}
+        if scored.next_if_eq(&hit.doc).is_none() {
+            rest.push(*hit);
+        }
+    }
     score_in_full(reader, word, weights, &rest, top)?;
     // 4. Hits without the word in the headline.
     Ok(!reaches(body_bound, top))
+}
+
+/// The `count` hits (all, when fewer) with the best headline scores, by
+/// document; among equal scores the lower documents. A bounded heap over
+/// the hits: most are turned away by one comparison with its worst, where
+/// a selection moved every hit of a common word's long headline lists.
+fn best_headline_hits(hits: &[HeadlineHit], count: usize) -> Vec<HeadlineHit> {
+    if hits.len() <= count {
+        return hits.to_vec();
+    }
+    // The heap's top is the worst kept hit (lowest score, then highest document).
+    let key = |hit: &HeadlineHit| WorstFirst(Reverse((OrderedScore(hit.score()), Reverse(hit.doc))));
+    let mut heap: BinaryHeap<(WorstFirst, usize)> = BinaryHeap::with_capacity(count + 1);
+    // The worst kept score: a hit below it is turned away by one comparison.
+    let mut worst_score = Score::MIN;
+    for (position, hit) in hits.iter().enumerate() {
+        if heap.len() < count {
+            heap.push((key(hit), position));
+        } else if hit.score() >= worst_score && heap.peek().is_some_and(|(worst, _)| key(hit) < *worst) {
+            heap.pop();
+            heap.push((key(hit), position));
+        } else {
+            continue;
+        }
+        if heap.len() == count {
+            worst_score = heap.peek().map_or(Score::MIN, |(WorstFirst(Reverse((score, _))), _)| score.0);
+        }
+    }
+    let mut positions: Vec<usize> = heap.into_iter().map(|(_, position)| position).collect();
+    positions.sort_unstable();
+    positions.into_iter().filter_map(|position| hits.get(position).copied()).collect()
+}
+
+/// A headline hit's rank, greatest for the worst (lowest score, then highest document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct WorstFirst(Reverse<(OrderedScore, Reverse<DocId>)>);
+
+/// A score ordered by `f32::total_cmp`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedScore(Score);
+
+impl Eq for OrderedScore {}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl PartialOrd for OrderedScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The union of the headline gram's and word's hits, by document.
@@ -169,4 +231,28 @@ fn score_in_full(
         top.offer(hit.doc, hit.gram + body_score + hit.word + body_word_score);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The heap keeps what sorting by score (higher first, then lower
+    /// document) and taking the first `count` keeps, ties included, and
+    /// gives it by document.
+    #[test]
+    fn the_best_headline_hits_are_the_first_of_a_sort_by_score_then_document() {
+        // Scores with many ties, as headline scores have (few headline lengths).
+        let hits: Vec<HeadlineHit> = (0..500u32)
+            .map(|doc| HeadlineHit { doc: doc * 3, gram: ((doc * 7919) % 13) as Score * 0.5, word: (doc % 3) as Score })
+            .collect();
+        for count in [0, 1, 2, 20, 37, 499, 500, 600] {
+            let mut sorted = hits.clone();
+            sorted.sort_by(|a, b| b.score().total_cmp(&a.score()).then(a.doc.cmp(&b.doc)));
+            let mut expected: Vec<DocId> = sorted.iter().take(count).map(|hit| hit.doc).collect();
+            expected.sort_unstable();
+            let best: Vec<DocId> = best_headline_hits(&hits, count).iter().map(|hit| hit.doc).collect();
+            assert_eq!(best, expected, "count {count}");
+        }
+    }
 }
