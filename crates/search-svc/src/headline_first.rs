@@ -29,7 +29,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader}
 use crate::cancel::Cancellation;
 use crate::conjunction::{may_reach, ConjunctionWord, Leaf, WordWeights};
 use crate::doc_bits::DocBits;
-use crate::ranked_top::SegmentTop;
+use crate::ranked_top::{Ranked, SegmentTop};
 
 /// How many of the best headline scores are scored in full first, per hit
 /// on the page (more gives a higher last score before the rest is bounded).
@@ -138,49 +138,27 @@ fn best_headline_hits(hits: &[HeadlineHit], count: usize) -> Vec<HeadlineHit> {
     if hits.len() <= count {
         return hits.to_vec();
     }
-    // The heap's top is the worst kept hit (lowest score, then highest document).
-    let key = |hit: &HeadlineHit| WorstFirst(Reverse((OrderedScore(hit.score()), Reverse(hit.doc))));
-    let mut heap: BinaryHeap<(WorstFirst, usize)> = BinaryHeap::with_capacity(count + 1);
+    // Reversed: the heap's top is the worst kept hit (lowest score, then highest document).
+    let rank = |hit: &HeadlineHit| Reverse(Ranked { score: hit.score(), doc: hit.doc });
+    let mut heap: BinaryHeap<(Reverse<Ranked>, usize)> = BinaryHeap::with_capacity(count + 1);
     // The worst kept score: a hit below it is turned away by one comparison.
     let mut worst_score = Score::MIN;
     for (position, hit) in hits.iter().enumerate() {
         if heap.len() < count {
-            heap.push((key(hit), position));
-        } else if hit.score() >= worst_score && heap.peek().is_some_and(|(worst, _)| key(hit) < *worst) {
+            heap.push((rank(hit), position));
+        } else if hit.score() >= worst_score && heap.peek().is_some_and(|(worst, _)| rank(hit) < *worst) {
             heap.pop();
-            heap.push((key(hit), position));
+            heap.push((rank(hit), position));
         } else {
             continue;
         }
         if heap.len() == count {
-            worst_score = heap.peek().map_or(Score::MIN, |(WorstFirst(Reverse((score, _))), _)| score.0);
+            worst_score = heap.peek().map_or(Score::MIN, |(Reverse(worst), _)| worst.score);
         }
     }
     let mut positions: Vec<usize> = heap.into_iter().map(|(_, position)| position).collect();
     positions.sort_unstable();
     positions.into_iter().filter_map(|position| hits.get(position).copied()).collect()
-}
-
-/// A headline hit's rank, greatest for the worst (lowest score, then highest document).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct WorstFirst(Reverse<(OrderedScore, Reverse<DocId>)>);
-
-/// A score ordered by `f32::total_cmp`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct OrderedScore(Score);
-
-impl Eq for OrderedScore {}
-
-impl Ord for OrderedScore {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-impl PartialOrd for OrderedScore {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 /// The union of the headline gram's and word's hits, by document.

@@ -52,9 +52,9 @@ impl PrunedTopDocs {
 
 /// A hit in the heap, ordered by score, then by lower document first.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Ranked {
-    score: Score,
-    doc: DocId,
+pub(crate) struct Ranked {
+    pub(crate) score: Score,
+    pub(crate) doc: DocId,
 }
 
 impl Eq for Ranked {}
