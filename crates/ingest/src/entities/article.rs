@@ -2,7 +2,7 @@
 //! and deduplicated, plus the bylines (persons) and the dateline's city
 //! (`本报太原4月8日讯` → 太原).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use baokan_common::model::ParsedArticle;
 
@@ -23,7 +23,7 @@ pub fn entities_of(article: &ParsedArticle) -> Vec<Entity> {
 /// Both results of an article from one jieba pass over its texts: its
 /// entities (as [`entities_of`]) and its learnable names (as [`learnable_names`]).
 pub fn read_article(article: &ParsedArticle) -> (Vec<Entity>, Vec<String>) {
-    let mut counts: HashMap<(EntityKind, String), u32> = HashMap::new();
+    let mut counts: FxHashMap<(EntityKind, String), u32> = FxHashMap::default();
     let mut names: Vec<String> = byline_names(article);
     for text in texts_of(article) {
         let (mentions, titled) = read_text(text);

@@ -4,8 +4,9 @@
 //! administrative suffix (`侯马` + `市`), organisations built from a place or
 //! body and a suffix (`省公安厅`, `中国人民银行太原中心支行`).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{
     is_strict_surname, is_surname, is_transliteration, surname_len, ADMIN_PREFIXES, AFTER_NAME, COUNTRY_ABBREVIATIONS,
@@ -131,17 +132,25 @@ fn is_named_org(token: &Token) -> bool {
 /// [`ORG_SUFFIXES`] as a set, looked up with a word's own endings (every
 /// token of every article is checked: a scan of the list cost a tenth of
 /// the ingest's CPU in string compares).
-static ORG_SUFFIX_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| ORG_SUFFIXES.iter().copied().collect());
+static ORG_SUFFIX_SET: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| ORG_SUFFIXES.iter().copied().collect());
 
 /// Characters in the longest organisation suffix.
 static ORG_SUFFIX_MAX_CHARS: LazyLock<usize> =
     LazyLock::new(|| ORG_SUFFIXES.iter().map(|suffix| suffix.chars().count()).max().unwrap_or(0));
 
+/// The last characters of [`ORG_SUFFIXES`]: a word ending in another
+/// character ends in no suffix (most words of a text), and is passed over
+/// without hashing its endings.
+static ORG_SUFFIX_LAST_CHARS: LazyLock<FxHashSet<char>> =
+    LazyLock::new(|| ORG_SUFFIXES.iter().filter_map(|suffix| suffix.chars().next_back()).collect());
+
 /// The organisation suffixes a word ends with, shortest first.
 fn org_suffixes_of(word: &str) -> impl Iterator<Item = &str> {
+    let may_end_in_one = word.chars().next_back().is_some_and(|last| ORG_SUFFIX_LAST_CHARS.contains(&last));
+    let endings = if may_end_in_one { *ORG_SUFFIX_MAX_CHARS } else { 0 };
     word.char_indices()
         .rev()
-        .take(*ORG_SUFFIX_MAX_CHARS)
+        .take(endings)
         .filter_map(move |(start, _)| word.get(start..))
         .filter(|ending| ORG_SUFFIX_SET.contains(ending))
 }
@@ -298,8 +307,8 @@ fn titled_people(chars: &[char], tokens: &[Token]) -> Vec<Candidate> {
 /// The titles as characters by their first character, longest first (so
 /// the first match is the longest): every character of every article is
 /// asked whether a title starts there.
-static TITLE_CHARS: LazyLock<HashMap<char, Vec<Vec<char>>>> = LazyLock::new(|| {
-    let mut titles: HashMap<char, Vec<Vec<char>>> = HashMap::new();
+static TITLE_CHARS: LazyLock<FxHashMap<char, Vec<Vec<char>>>> = LazyLock::new(|| {
+    let mut titles: FxHashMap<char, Vec<Vec<char>>> = FxHashMap::default();
     for title in TITLES {
         let chars: Vec<char> = title.chars().collect();
         if let Some(&first) = chars.first() {
@@ -449,6 +458,11 @@ mod tests {
         );
         assert_eq!(org_suffixes_of("结局").collect::<Vec<_>>(), ["局"]);
         assert_eq!(org_suffixes_of("太原").count(), 0);
+        // The last-character pretest lets every suffix through.
+        for suffix in ORG_SUFFIXES {
+            let word = format!("太原{suffix}");
+            assert!(org_suffixes_of(&word).any(|ending| ending == *suffix), "{word}");
+        }
         assert!(found("在太原市长风商务区", EntityKind::Place).contains(&"太原市".to_string()));
         assert!(found("中国人民银行太原中心支行发布报告", EntityKind::Org)
             .contains(&"中国人民银行太原中心支行".to_string()));
