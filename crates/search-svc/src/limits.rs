@@ -13,12 +13,18 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::error::SearchError;
 use crate::query::QueryNode;
 
-/// Threads for index work by default: as Elasticsearch's search pool, one
-/// and a half per core the process may use, plus one (4 on 2 cores), so
-/// that a few slow searches do not hold every thread while the rest wait.
+/// Threads for index work by default: one per core the process may use,
+/// at least two. Searches on an index in memory are bound by the CPU, so
+/// more threads than cores only share the cores by time slices: at 16
+/// clients on 1M articles, two threads on two cores gave a lower p99 in
+/// each of 9 alternating pairs against four (1.5 per core + 1, as
+/// Elasticsearch's pool, whose searches also wait on disks) and the same
+/// throughput (BENCHMARKS.md, sixteenth and twenty-fifth sessions). An
+/// index on slow storage, or a few slow searches that must not hold the
+/// threads, is served better with more (`--search-threads`).
 pub fn default_search_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    cores * 3 / 2 + 1
+    cores.max(2)
 }
 
 /// The configurable limits.
@@ -193,6 +199,13 @@ impl Admission {
 mod tests {
     use super::*;
     use crate::query::parse_query;
+
+    #[test]
+    fn searches_run_on_one_thread_per_core_and_never_fewer_than_two() {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        assert_eq!(Limits::default().search_threads, cores.max(2));
+        assert!(Limits::default().search_threads >= 2);
+    }
 
     #[test]
     fn defaults_are_valid_and_bad_settings_name_themselves() {

@@ -122,8 +122,8 @@ struct LimitArgs {
     /// Export streams open at once; beyond, RESOURCE_EXHAUSTED.
     #[arg(long, env = "BAOKAN_MAX_CONCURRENT_EXPORTS", default_value_t = Limits::default().max_concurrent_exports)]
     max_concurrent_exports: usize,
-    /// Threads that run searches and other index work (default: 1.5 per
-    /// core, plus one); admitted requests beyond them wait their turn.
+    /// Threads that run searches and other index work (default: one per
+    /// core, at least two); admitted requests beyond them wait their turn.
     #[arg(long, env = "BAOKAN_SEARCH_THREADS", default_value_t = Limits::default().search_threads)]
     search_threads: usize,
     /// Articles per second one Export stream sends (0: unlimited).
