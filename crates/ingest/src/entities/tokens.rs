@@ -8,7 +8,7 @@
 //! are tagged `x`): that guess was 5 % of the ingest's CPU.
 
 use std::cell::RefCell;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use jieba_rs::Jieba;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -142,9 +142,10 @@ enum DictionaryTag {
 }
 
 thread_local! {
-    /// Dictionary words met on this thread and their tags (a few tens of
-    /// thousands of words for a newspaper archive; words outside the
-    /// dictionary, such as names, are not kept).
+    /// Dictionary words met on this thread and their tags (words outside
+    /// the dictionary, such as names, are not kept). At a million articles
+    /// a page thread's table holds about 9 MB (`baokan-ingest`'s peak RSS
+    /// rose from 277 to 344 MiB with its 8 page threads).
     static DICTIONARY_TAGS: RefCell<FxHashMap<Box<str>, DictionaryTag>> = RefCell::new(FxHashMap::default());
 }
 
@@ -173,7 +174,8 @@ static TAG_NAMES: LazyLock<Mutex<FxHashSet<&'static str>>> = LazyLock::new(|| Mu
 
 /// `tag` as a string that lives as long as the process.
 fn interned(tag: &str) -> &'static str {
-    let Ok(mut names) = TAG_NAMES.lock() else { return "x" };
+    // A panic elsewhere while holding the lock leaves the set whole.
+    let mut names = TAG_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
     match names.get(tag) {
         Some(name) => name,
         None => {
