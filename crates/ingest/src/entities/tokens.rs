@@ -55,11 +55,16 @@ pub fn warm_up() {
 /// Returns true when jieba's dictionary holds `word` as an ordinary word
 /// (any tag but a person name's).
 pub fn is_common_word(word: &str) -> bool {
-    if !JIEBA.has_word(word) {
-        return false;
+    JIEBA.has_word(word) && !matches!(tag_alone(word), Some("nr" | "nrfg" | "nrt"))
+}
+
+/// jieba's tag of `word` tagged on its own, when jieba keeps it whole
+/// (a dictionary word whose parts are likelier is split: `None`).
+fn tag_alone(word: &str) -> Option<&str> {
+    match JIEBA.tag(word, false).as_slice() {
+        [only] if only.word == word => Some(only.tag),
+        _ => None,
     }
-    let tagged = JIEBA.tag(word, false);
-    !matches!(tagged.as_slice(), [only] if only.word == word && matches!(only.tag, "nr" | "nrfg" | "nrt"))
 }
 
 /// Tags `text` with jieba (HMM on for unknown words) and returns the tokens
@@ -158,11 +163,7 @@ fn dictionary_tag(word: &str) -> DictionaryTag {
         if !JIEBA.has_word(word) {
             return DictionaryTag::Absent;
         }
-        let alone = JIEBA.tag(word, false);
-        let found = match alone.as_slice() {
-            [only] if only.word == word => DictionaryTag::Known(interned(only.tag)),
-            _ => DictionaryTag::Unknown,
-        };
+        let found = tag_alone(word).map_or(DictionaryTag::Unknown, |tag| DictionaryTag::Known(interned(tag)));
         tags.borrow_mut().insert(word.into(), found);
         found
     })
